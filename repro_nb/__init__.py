@@ -1,0 +1,32 @@
+"""repro-nb: Jupyter-native reproducibility.
+
+``%load_ext repro_nb`` records, cell by cell, what results depended on; ``repro-nb
+check`` re-executes notebooks headless and explains drift.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ._version import __version__
+
+__all__ = ["__version__", "current_record", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ip: Any) -> None:
+    from .extension import load_ipython_extension as load
+
+    load(ip)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    from .extension import unload_ipython_extension as unload
+
+    unload(ip)
+
+
+def current_record() -> dict[str, Any] | None:
+    """The record of the running session as a sidecar document, or ``None`` when not recording."""
+    from .extension import current_recorder
+
+    recorder = current_recorder()
+    return recorder.sidecar() if recorder else None

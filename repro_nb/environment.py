@@ -1,0 +1,574 @@
+"""What the machine and interpreter looked like while a notebook ran.
+
+A result can change although neither code nor data did: a new Python minor release
+changes ``hash()`` randomisation or ``math`` corner cases, NumPy switches from OpenBLAS to
+MKL and sums in a different order, ``OMP_NUM_THREADS`` changes how a reduction is split.
+This module collects the facts needed to *explain* such drift later
+(:func:`collect_environment`) and lists the differences between two recorded
+environments (:func:`compare_environments`).
+
+Rules the collector follows, and why:
+
+* **Privacy first.** The record travels inside the notebook, into git and into papers'
+  supplementary material. So no filesystem path is recorded (they contain user names),
+  and no environment variable value is recorded unless its name is in
+  :data:`ALLOWED_ENV_VARS`.
+* **Never raise.** The recorder runs inside the user's kernel; a failure to read
+  ``/proc/cpuinfo`` must not break their cell. Each part is collected on its own and a
+  part that fails is simply absent — absent therefore means *unknown*, which is why
+  :func:`compare_environments` does not report absent fields as differences.
+* **Be cheap and have no side effects.** It runs at extension load time. Heavy
+  frameworks (torch, tensorflow) are never imported here, NumPy is never imported here,
+  and slow facts that cannot change during a session (CPU model, ``nvidia-smi``) are
+  cached for the life of the process.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+__all__ = [
+    "ALLOWED_ENV_VARS",
+    "EnvironmentDifference",
+    "Severity",
+    "collect_blas",
+    "collect_environment",
+    "compare_environments",
+]
+
+#: Thread-count variables read by the numerical runtimes a notebook typically loads.
+#: They change how reductions are split across threads and therefore the last bits of
+#: floating-point results, and they are never secrets.
+_THREAD_ENV_VARS: frozenset[str] = frozenset(
+    {
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "GOTO_NUM_THREADS",
+        "BLIS_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+        "NUMEXPR_MAX_THREADS",
+        "TF_NUM_INTRAOP_THREADS",
+        "TF_NUM_INTEROP_THREADS",
+    }
+)
+
+#: The ONLY environment variables whose values may ever be recorded.
+#:
+#: Environment variables routinely hold secrets (API tokens, passwords in database URLs)
+#: and personal data (``HOME``, ``USER``, ``PATH``), and the record is published with the
+#: notebook. So this is an allow-list, not a deny-list: ``PYTHONHASHSEED`` (it fixes the
+#: iteration order of sets of strings) and the thread-count variables above.
+#:
+#: ``CUDA_VISIBLE_DEVICES`` is deliberately *not* included although it affects which GPU
+#: a computation runs on: its value may be a list of GPU UUIDs, i.e. hardware
+#: identifiers, the schema's ``env`` section promises "PYTHONHASHSEED and thread-count
+#: variables only", and the GPUs that matter are already described in ``gpus``.
+ALLOWED_ENV_VARS: frozenset[str] = frozenset({"PYTHONHASHSEED"}) | _THREAD_ENV_VARS
+
+#: Longest environment variable value recorded; a thread count is a few characters, so
+#: anything longer is not what we expect and is cut rather than copied wholesale.
+_MAX_ENV_VALUE_LENGTH = 64
+
+#: ``nvidia-smi`` can hang for seconds when the driver is in a bad state; the recorder
+#: must not stall the kernel start for that long.
+_NVIDIA_SMI_TIMEOUT_S = 2.0
+
+_T = TypeVar("_T")
+
+Severity = Literal["high", "medium", "low"]
+
+
+def _safely(collect: Callable[[], _T]) -> _T | None:
+    """Run one collector; a failure yields ``None`` so the part is left out.
+
+    Only :class:`Exception` is caught: a ``KeyboardInterrupt`` must still stop the cell.
+    """
+    try:
+        return collect()
+    except Exception:  # noqa: BLE001 - by design: a failed part is left out, never raised
+        return None
+
+
+# --------------------------------------------------------------------------- python
+
+
+def _collect_python() -> dict[str, Any]:
+    """Interpreter facts. ``sys.executable`` is left out: it is a path, often in $HOME."""
+    return {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "compiler": platform.python_compiler(),
+        "in_virtualenv": sys.prefix != sys.base_prefix,
+        # A free-threaded (no-GIL) build changes the outcome of racy code.
+        "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    }
+
+
+# ------------------------------------------------------------------------- platform
+
+
+def _collect_platform() -> dict[str, Any]:
+    """Operating system facts; libm and libc versions change floating-point corner cases."""
+    info: dict[str, Any] = {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+    }
+    libc_name, libc_version = platform.libc_ver()
+    if libc_name:
+        info["libc"] = f"{libc_name} {libc_version}".strip()
+    os_name = _os_pretty_name()
+    if os_name:
+        info["os"] = os_name
+    return info
+
+
+@functools.cache
+def _os_pretty_name() -> str | None:
+    """E.g. "Debian GNU/Linux 12 (bookworm)" or "macOS 14.4"; cached, it cannot change."""
+    system = platform.system()
+    if system == "Linux":
+        try:
+            return platform.freedesktop_os_release().get("PRETTY_NAME")
+        except OSError:
+            return None
+    if system == "Darwin":
+        release = platform.mac_ver()[0]
+        return f"macOS {release}" if release else None
+    if system == "Windows":
+        return f"Windows {platform.win32_ver()[0]}".strip()
+    return None
+
+
+# ------------------------------------------------------------------------------ cpu
+
+
+def _collect_cpu() -> dict[str, Any]:
+    """CPU model and how many cores this process may use.
+
+    ``affinity`` is recorded next to ``count`` because containers and batch schedulers
+    restrict a process to fewer cores than the machine has, and BLAS sizes its thread
+    pool from the affinity mask.
+    """
+    info: dict[str, Any] = {}
+    model = _cpu_model()
+    if model:
+        info["model"] = model
+    count = os.cpu_count()
+    if count is not None:
+        info["count"] = count
+    if hasattr(os, "sched_getaffinity"):
+        info["affinity"] = len(os.sched_getaffinity(0))
+    return info
+
+
+@functools.cache
+def _cpu_model() -> str | None:
+    """The CPU's marketing name; parsed once per process, since it cannot change.
+
+    On Linux ``platform.processor()`` runs ``uname -p`` in a subprocess and usually
+    answers "x86_64" or "unknown", so ``/proc/cpuinfo`` is read instead. Elsewhere
+    ``platform.processor()`` is the best cheap answer there is.
+    """
+    if sys.platform.startswith("linux"):
+        model = _cpu_model_from_proc()
+        if model:
+            return model
+        return None
+    return platform.processor() or None
+
+
+def _cpu_model_from_proc() -> str | None:
+    """First processor's model line; the key differs between x86, ARM, POWER and MIPS."""
+    keys = ("model name", "cpu model", "hardware", "model", "cpu")
+    found: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if not line.strip():
+                    if found:
+                        break  # end of the first processor's block
+                    continue
+                name, sep, value = line.partition(":")
+                key = name.strip().lower()
+                if sep and key in keys and value.strip() and key not in found:
+                    found[key] = value.strip()
+    except OSError:
+        return None
+    for key in keys:
+        # On ARM "model" is a bare number; prefer any of the descriptive keys before it.
+        if key in found and not (key == "model" and found[key].isdigit()):
+            return found[key]
+    return None
+
+
+# ----------------------------------------------------------------------------- gpus
+
+
+def _collect_gpus() -> list[dict[str, Any]]:
+    """GPUs from ``nvidia-smi``, else from torch if the session already set CUDA up."""
+    gpus = list(_nvidia_smi_gpus())
+    if not gpus:
+        gpus = _torch_gpus()
+    return [dict(gpu) for gpu in gpus]  # copies, so callers cannot edit the cache
+
+
+@functools.cache
+def _nvidia_smi_gpus() -> tuple[dict[str, Any], ...]:
+    """Ask ``nvidia-smi`` once per process: it takes 50 ms to seconds, GPUs do not change."""
+    executable = shutil.which("nvidia-smi")
+    if executable is None:
+        return ()
+    try:
+        completed = subprocess.run(
+            [
+                executable,
+                "--query-gpu=name,driver_version,memory.total",
+                "--format=csv,noheader,nounits",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=_NVIDIA_SMI_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    if completed.returncode != 0:
+        return ()
+    return tuple(_parse_nvidia_smi(completed.stdout))
+
+
+def _parse_nvidia_smi(output: str) -> Iterator[dict[str, Any]]:
+    """Parse ``name, driver, memory`` CSV lines; a GPU name may itself contain commas."""
+    for line in output.splitlines():
+        parts = [part.strip() for part in line.rsplit(",", 2)]
+        if len(parts) != 3 or not parts[0]:
+            continue
+        name, driver, memory = parts
+        gpu: dict[str, Any] = {"name": name, "driver": driver}
+        if memory.isdigit():
+            gpu["memory_mib"] = int(memory)
+        yield gpu
+
+
+def _torch_gpus() -> list[dict[str, Any]]:
+    """CUDA devices as torch sees them, only when that costs nothing and changes nothing.
+
+    torch is never imported here (seconds, and it changes the session), and it is only
+    asked when CUDA is already initialised: querying device properties initialises CUDA,
+    after which ``fork``-based multiprocessing in the user's notebook breaks.
+    """
+    torch = sys.modules.get("torch")
+    cuda = getattr(torch, "cuda", None)
+    if cuda is None or not cuda.is_initialized():
+        return []
+    cuda_version = getattr(getattr(torch, "version", None), "cuda", None)
+    gpus: list[dict[str, Any]] = []
+    for index in range(cuda.device_count()):
+        properties = cuda.get_device_properties(index)
+        gpu: dict[str, Any] = {
+            "name": str(properties.name),
+            "memory_mib": int(properties.total_memory) // (1024 * 1024),
+            "source": "torch",
+        }
+        if cuda_version:
+            gpu["cuda"] = str(cuda_version)
+        gpus.append(gpu)
+    return gpus
+
+
+# ----------------------------------------------------------------------------- blas
+
+#: threadpoolctl fields worth recording. ``filepath`` is left out (it is an absolute
+#: path, often inside $HOME); its base name is kept as ``filename`` instead.
+_THREADPOOL_FIELDS = (
+    "internal_api",
+    "prefix",
+    "version",
+    "num_threads",
+    "threading_layer",
+    "architecture",
+)
+
+
+def collect_blas() -> list[dict[str, Any]]:
+    """The BLAS libraries loaded in this process, without any path.
+
+    Kept separate from :func:`collect_environment` because BLAS is only known once NumPy
+    is loaded, which is usually after the recorder starts: the recorder calls this again
+    when ``numpy`` first appears in ``sys.modules``. It never imports NumPy itself.
+
+    threadpoolctl is preferred because it reports what is *loaded* and how many threads
+    it runs, not what NumPy was built against. Only ``user_api == "blas"`` entries are
+    kept: OpenMP runtimes appear or not depending on which packages happen to be
+    imported (scikit-learn brings libgomp), which would show up as false drift. Without
+    threadpoolctl, NumPy's build configuration is used (NumPy >= 1.25). Entries are
+    sorted so that two records of the same setup compare equal. Returns ``[]`` when
+    nothing can be found, and never raises.
+    """
+    entries = _safely(_blas_from_threadpoolctl)
+    if entries is None:
+        entries = _safely(_blas_from_numpy_config) or []
+    return sorted(entries, key=lambda entry: json.dumps(entry, sort_keys=True, default=str))
+
+
+def _blas_from_threadpoolctl() -> list[dict[str, Any]] | None:
+    """``None`` when threadpoolctl is not installed, so the NumPy fallback is tried."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return None
+    entries: list[dict[str, Any]] = []
+    for library in threadpoolctl.threadpool_info():
+        if library.get("user_api") != "blas":
+            continue
+        entry = {
+            field: library[field] for field in _THREADPOOL_FIELDS if library.get(field) is not None
+        }
+        filepath = library.get("filepath")
+        if filepath:
+            entry["filename"] = os.path.basename(str(filepath))
+        entries.append(entry)
+    return entries
+
+
+def _blas_from_numpy_config() -> list[dict[str, Any]]:
+    """NumPy's build-time BLAS/LAPACK, minus the directories it also reports."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        return []
+    config = numpy.show_config(mode="dicts")
+    dependencies = config.get("Build Dependencies", {}) if isinstance(config, dict) else {}
+    entries: list[dict[str, Any]] = []
+    for user_api in ("blas", "lapack"):
+        build = dependencies.get(user_api)
+        if not isinstance(build, dict) or not build.get("found", True):
+            continue
+        name = str(build.get("name", ""))
+        entry: dict[str, Any] = {
+            "user_api": user_api,
+            "internal_api": _blas_family(name),
+            "name": name,
+            "source": "numpy-build",
+        }
+        if build.get("version"):
+            entry["version"] = str(build["version"])
+        entries.append(entry)
+    return entries
+
+
+def _blas_family(name: str) -> str:
+    """Map a build name ("scipy-openblas", "mkl-sdl") to threadpoolctl's internal_api."""
+    lowered = name.lower()
+    for family in ("openblas", "mkl", "blis", "accelerate", "flexiblas"):
+        if family in lowered:
+            return family
+    return lowered
+
+
+# ------------------------------------------------------------------------------ env
+
+
+def _collect_env() -> dict[str, str]:
+    """Values of allowed variables that are set; nothing else is even looked at."""
+    env: dict[str, str] = {}
+    for name in sorted(ALLOWED_ENV_VARS):
+        value = os.environ.get(name)
+        if value is not None:
+            env[name] = value[:_MAX_ENV_VALUE_LENGTH]
+    return env
+
+
+# -------------------------------------------------------------------------- collect
+
+
+def collect_environment() -> dict[str, Any]:
+    """Describe this interpreter, machine, GPUs, BLAS and reproducibility variables.
+
+    Returns a JSON-able dict matching the record schema's ``environment`` definition,
+    with the sections ``python``, ``platform``, ``cpu``, ``gpus``, ``env`` and — only
+    when NumPy is already imported — ``blas`` (see :func:`collect_blas`). A section
+    whose collection failed is absent. Typically a few milliseconds after the first
+    call (the first call parses ``/proc/cpuinfo`` and may run ``nvidia-smi``).
+    """
+    environment: dict[str, Any] = {}
+    parts: list[tuple[str, Callable[[], Any]]] = [
+        ("python", _collect_python),
+        ("platform", _collect_platform),
+        ("cpu", _collect_cpu),
+        ("gpus", _collect_gpus),
+    ]
+    if "numpy" in sys.modules:
+        parts.append(("blas", collect_blas))
+    parts.append(("env", _collect_env))
+    for section, collect in parts:
+        value = _safely(collect)
+        if value is not None:
+            environment[section] = value
+    return environment
+
+
+# -------------------------------------------------------------------------- compare
+
+
+@dataclass(frozen=True)
+class EnvironmentDifference:
+    """One field that differs between two recorded environments.
+
+    ``field`` is a dotted address into the environment ("python.version",
+    "blas[0].internal_api", "env.OMP_NUM_THREADS"); ``old``/``new`` are the values as
+    strings, ``None`` where the value was unset (an environment variable) or the list
+    entry did not exist. ``severity`` says how likely the change is to move a result:
+    ``high`` changes results routinely, ``medium`` can change floating-point results in
+    the last digits, ``low`` is worth mentioning but rarely the cause.
+    """
+
+    field: str
+    old: str | None
+    new: str | None
+    severity: Severity
+
+
+#: The order sections are compared and reported in: most explanatory first.
+_SECTION_ORDER = ("python", "platform", "cpu", "gpus", "blas", "env")
+
+#: Severity by field address (list indices removed). Unlisted fields are ``low``.
+_SEVERITY: dict[str, Severity] = {
+    "python.implementation": "high",
+    "python.free_threaded": "high",
+    "platform.machine": "high",
+    "platform.system": "medium",
+    "platform.libc": "medium",
+    "gpus[]": "medium",
+    "gpus.name": "medium",
+    "blas[]": "high",
+    "blas.internal_api": "high",
+    "blas.user_api": "high",
+    "blas.version": "medium",
+    "blas.num_threads": "medium",
+    "blas.threading_layer": "medium",
+    "blas.architecture": "medium",
+    "env.PYTHONHASHSEED": "high",
+    **{f"env.{name}": "medium" for name in _THREAD_ENV_VARS},
+}
+
+
+def compare_environments(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[EnvironmentDifference]:
+    """List what differs between two environments recorded by :func:`collect_environment`.
+
+    Absent means unknown, not different: a section missing on either side (an older
+    record, NumPy not imported, a collector that failed) is skipped, and so is a field
+    missing on either side — except in ``env``, where absence means the variable was
+    unset, and "unset → 4" is exactly the drift to report. List sections (``gpus``,
+    ``blas``) are compared entry by entry; :func:`collect_blas` sorts its entries so
+    that equal setups line up. The result is in a fixed order: sections as in
+    ``python, platform, cpu, gpus, blas, env`` (then any other shared section by name),
+    fields by name within a section.
+    """
+    extra = sorted(key for key in old.keys() & new.keys() if key not in _SECTION_ORDER)
+    differences: list[EnvironmentDifference] = []
+    for section in (*_SECTION_ORDER, *extra):
+        if section not in old or section not in new:
+            continue
+        old_value, new_value = old[section], new[section]
+        if isinstance(old_value, Mapping) and isinstance(new_value, Mapping):
+            differences.extend(
+                _compare_mappings(section, section, old_value, new_value, section == "env")
+            )
+        elif isinstance(old_value, list) and isinstance(new_value, list):
+            differences.extend(_compare_lists(section, old_value, new_value))
+        elif _as_text(old_value) != _as_text(new_value):
+            differences.append(
+                EnvironmentDifference(
+                    section, _as_text(old_value), _as_text(new_value), _severity(section)
+                )
+            )
+    return differences
+
+
+def _compare_mappings(
+    prefix: str,
+    severity_prefix: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    absent_is_unset: bool,
+) -> Iterator[EnvironmentDifference]:
+    keys = old.keys() | new.keys() if absent_is_unset else old.keys() & new.keys()
+    for key in sorted(keys, key=str):
+        old_text, new_text = _as_text(old.get(key)), _as_text(new.get(key))
+        if old_text != new_text:
+            severity = _severity(f"{severity_prefix}.{key}", old_text, new_text)
+            yield EnvironmentDifference(f"{prefix}.{key}", old_text, new_text, severity)
+
+
+def _compare_lists(section: str, old: list[Any], new: list[Any]) -> Iterator[EnvironmentDifference]:
+    for index in range(max(len(old), len(new))):
+        address = f"{section}[{index}]"
+        old_entry = old[index] if index < len(old) else None
+        new_entry = new[index] if index < len(new) else None
+        if isinstance(old_entry, Mapping) and isinstance(new_entry, Mapping):
+            yield from _compare_mappings(address, section, old_entry, new_entry, False)
+        elif _as_text(old_entry) != _as_text(new_entry):
+            # An entry that exists on one side only: a GPU or BLAS library appeared or
+            # disappeared. Summarise it so the message can say what it was.
+            yield EnvironmentDifference(
+                address, _summary(old_entry), _summary(new_entry), _severity(f"{section}[]")
+            )
+
+
+def _severity(address: str, old: str | None = None, new: str | None = None) -> Severity:
+    """How likely a change of this field is to move results (see ``_SEVERITY``).
+
+    Python versions are graded by what changed: a new minor release (3.11 → 3.12) changes
+    hashing, the standard library and the wheels installed, a patch release rarely
+    changes anything a result depends on.
+    """
+    if address == "python.version":
+        return "high" if _minor_version(old) != _minor_version(new) else "low"
+    return _SEVERITY.get(address, "low")
+
+
+def _minor_version(version: str | None) -> str | None:
+    """Major.minor of a version: 3.11.7 → 3.11."""
+    return None if version is None else ".".join(version.split(".")[:2])
+
+
+def _summary(entry: Any) -> str | None:
+    """One-line description of a list entry: "openblas 0.3.27", "NVIDIA A100"."""
+    if entry is None:
+        return None
+    if isinstance(entry, Mapping):
+        words = [
+            str(entry[key])
+            for key in ("internal_api", "name", "version")
+            if entry.get(key) is not None
+        ]
+        if words:
+            return " ".join(dict.fromkeys(words))
+    return _as_text(entry)
+
+
+def _as_text(value: Any) -> str | None:
+    """Values as the strings a message shows; JSON spelling for booleans and containers."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return json.dumps(value, sort_keys=True, default=str)

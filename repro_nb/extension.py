@@ -1,0 +1,65 @@
+"""``%load_ext repro_nb``: wire the recorder into IPython's events, the comm and magics."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .capture import Recorder
+from .channel import CommChannel
+from .config import ReproNB
+from .magics import ReproMagics
+from .notebook_path import detect_notebook_path
+
+
+@dataclass
+class _Loaded:
+    recorder: Recorder
+    channel: CommChannel
+    magics: ReproMagics
+    pre: Any
+    post: Any
+
+
+_LOADED: dict[int, _Loaded] = {}
+
+
+def load_ipython_extension(ip: Any) -> None:
+    if id(ip) in _LOADED:
+        return
+    config = ReproNB(parent=ip)
+    recorder = Recorder(config, notebook_path=detect_notebook_path(ip.user_ns))
+
+    def pre_run_cell(info: Any) -> None:
+        recorder.begin_cell(info.raw_cell, getattr(info, "cell_id", None))
+
+    def post_run_cell(result: Any) -> None:
+        error = result.error_in_exec or result.error_before_exec
+        recorder.end_cell(result.execution_count, error)
+
+    ip.events.register("pre_run_cell", pre_run_cell)
+    ip.events.register("post_run_cell", post_run_cell)
+    channel = CommChannel(recorder)
+    channel.register()
+    magics = ReproMagics(ip, recorder)
+    ip.register_magics(magics)
+    _LOADED[id(ip)] = _Loaded(recorder, channel, magics, pre_run_cell, post_run_cell)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    loaded = _LOADED.pop(id(ip), None)
+    if loaded is None:
+        return
+    ip.events.unregister("pre_run_cell", loaded.pre)
+    ip.events.unregister("post_run_cell", loaded.post)
+    loaded.channel.close()
+    loaded.recorder.close()
+    loaded.magics.recorder = None  # the magics stay defined but say "not recording"
+
+
+def current_recorder(ip: Any = None) -> Recorder | None:
+    if ip is None:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+    loaded = _LOADED.get(id(ip)) if ip is not None else None
+    return loaded.recorder if loaded else None

@@ -1,0 +1,280 @@
+"""Which files a cell opened, seen through an audit hook and a few reader wrappers.
+
+``sys.addaudithook`` sees ``open`` and ``os.open`` (so also NumPy, pandas' CSV reader,
+pickle, json, sqlite3), but not readers that open files in C++ (pyarrow/parquet, h5py):
+those entry points are wrapped when their module is first seen.
+
+Audit hooks cannot be removed. So there is exactly one hook per process, switched by a
+flag; it never raises and never does I/O: it appends the raw event to a list, and all the
+work (resolving, filtering, stat, hashing) happens after the cell.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+READ = "r"
+WRITE = "w"
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+@dataclass(frozen=True)
+class FileAccess:
+    """One file a cell touched: absolute path (str, may carry surrogate escapes) and how."""
+
+    path: str
+    read: bool
+    write: bool
+
+
+class _Sink:
+    """The state the audit hook writes to; a module singleton because the hook is."""
+
+    __slots__ = ("enabled", "events")
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.events: list[tuple[Any, ...]] = []
+
+
+_SINK = _Sink()
+_HOOK_INSTALLED = False
+
+
+def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
+    # Hot path: runs for every audited event in the process. Keep it to a flag test
+    # and an append; anything that can raise is out of place here.
+    if _SINK.enabled and (event == "open" or event == "sqlite3.connect"):
+        _SINK.events.append((event, args, None))
+
+
+def _ensure_hook() -> None:
+    global _HOOK_INSTALLED
+    if not _HOOK_INSTALLED:
+        sys.addaudithook(_audit_hook)
+        _HOOK_INSTALLED = True
+
+
+def note_access(path: Any, mode: str) -> None:
+    """Record an access seen by a wrapper (pyarrow, h5py) as if the hook had seen it."""
+    if _SINK.enabled:
+        _SINK.events.append(("open", (path, mode, 0), None))
+
+
+class AccessMonitor:
+    """Start/stop collecting around a cell and turn raw events into :class:`FileAccess`."""
+
+    def __init__(self) -> None:
+        _ensure_hook()
+        self._wrappers = _ReaderWrappers()
+
+    def start(self) -> None:
+        _SINK.events.clear()
+        _SINK.enabled = True
+
+    def stop(self) -> list[tuple[Any, ...]]:
+        _SINK.enabled = False
+        events = _SINK.events
+        _SINK.events = []
+        return events
+
+    def install_wrappers(self) -> None:
+        self._wrappers.install()
+
+    def close(self) -> None:
+        _SINK.enabled = False
+        _SINK.events = []
+        self._wrappers.uninstall()
+
+    @staticmethod
+    def resolve(events: Iterable[tuple[Any, ...]], cwd: str, ignore: "PathFilter") -> list[FileAccess]:
+        """Merge a cell's raw events into one :class:`FileAccess` per file, in first-seen order."""
+        merged: dict[str, list[bool]] = {}
+        for event, args, _ in events:
+            if event == "open":
+                raw_path, mode, flags = (tuple(args) + (None, None, None))[:3]
+                read, write = _access_kind(mode, flags)
+            else:  # sqlite3.connect(database)
+                raw_path = args[0] if args else None
+                read, write = True, True
+            if raw_path is None or isinstance(raw_path, int):
+                continue  # file descriptors: the open that made them was seen already
+            try:
+                text = os.fsdecode(raw_path)
+            except (TypeError, ValueError):
+                continue
+            if not text or text == ":memory:" or text.startswith("file:"):
+                continue
+            path = os.path.normpath(os.path.join(cwd, text))
+            if ignore.ignored(path):
+                continue
+            flags_seen = merged.setdefault(path, [False, False])
+            flags_seen[0] |= read
+            flags_seen[1] |= write
+        return [FileAccess(p, r, w) for p, (r, w) in merged.items()]
+
+
+def _access_kind(mode: Any, flags: Any) -> tuple[bool, bool]:
+    if isinstance(mode, str):
+        write = any(c in mode for c in "wax+")
+        read = "r" in mode or "+" in mode
+        return read, write
+    if isinstance(flags, int):
+        if flags & os.O_RDWR:
+            return True, True
+        if flags & _WRITE_FLAGS:
+            return False, True
+    return True, False
+
+
+class PathFilter:
+    """Leaves out the interpreter's own files, caches, the kernel's files and user globs."""
+
+    def __init__(self, extra_globs: Iterable[str] = (), exclude_files: Iterable[str] = ()) -> None:
+        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+            try:
+                prefixes.add(sysconfig.get_path(key))
+            except KeyError:
+                pass
+        for entry in sys.path:
+            if entry.endswith(("site-packages", "dist-packages")):
+                prefixes.add(entry)
+        home = os.path.expanduser("~")
+        for sub in (".ipython", ".jupyter", ".cache", ".config", ".local/share/jupyter", ".matplotlib",
+                    ".keras", ".nv", ".triton"):
+            prefixes.add(os.path.join(home, sub))
+        for env_dir in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "MPLCONFIGDIR"):
+            value = os.environ.get(env_dir)
+            if value:
+                prefixes.add(os.path.abspath(value))
+        try:
+            from jupyter_core.paths import jupyter_runtime_dir
+
+            prefixes.add(jupyter_runtime_dir())
+        except Exception:  # noqa: BLE001 - jupyter_core is optional for a plain IPython
+            pass
+        prefixes.update(("/proc", "/sys", "/dev", "/etc", "/usr/share/zoneinfo", "/usr/lib", "/lib"))
+        self._prefixes = tuple(sorted(p.rstrip(os.sep) + os.sep for p in prefixes if p))
+        self._exact = {os.path.normpath(p) for p in exclude_files}
+        self._globs = tuple(extra_globs)
+
+    def exclude(self, path: str) -> None:
+        self._exact.add(os.path.normpath(path))
+
+    def ignored(self, path: str) -> bool:
+        if path in self._exact or path.startswith(self._prefixes):
+            return True
+        name = os.path.basename(path)
+        if (
+            "__pycache__" in path
+            or "/.ipynb_checkpoints/" in path
+            or name.endswith((".pyc", ".repro.json", ".so"))
+            or name in ("/etc/localtime",)
+        ):
+            return True
+        return any(fnmatch.fnmatch(path, g) or fnmatch.fnmatch(name, g) for g in self._globs)
+
+
+def display_path(path: str, base_dir: str) -> str:
+    """How a path is recorded: relative to the notebook when inside it or inside home.
+
+    Paths inside the user's home are never recorded absolutely (they carry the user's
+    name); other absolute paths (``/data/shared/x.csv``) are kept as they are, since
+    another machine may have the same mount. Non-UTF-8 bytes are shown escaped.
+    """
+    home = os.path.expanduser("~")
+    in_home = home not in ("", "/") and (path == home or path.startswith(home.rstrip(os.sep) + os.sep))
+    in_base = path.startswith(base_dir.rstrip(os.sep) + os.sep)
+    shown = os.path.relpath(path, base_dir) if (in_home or in_base) else path
+    shown = shown.replace(os.sep, "/")
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+class _ReaderWrappers:
+    """Wrap readers that open files below the audit hook's view (pyarrow, h5py)."""
+
+    def __init__(self) -> None:
+        self._originals: list[tuple[Any, str, Any]] = []
+        self._done: set[str] = set()
+
+    def install(self) -> None:
+        modules = sys.modules
+        if "pyarrow.parquet" in modules and "pyarrow.parquet" not in self._done:
+            pq = modules["pyarrow.parquet"]
+            self._wrap(pq, "read_table", READ)
+            self._wrap(pq, "write_table", WRITE, path_arg=1)
+            self._wrap(pq, "ParquetFile", READ, is_class=True)
+            self._done.add("pyarrow.parquet")
+        if "pyarrow.feather" in modules and "pyarrow.feather" not in self._done:
+            feather = modules["pyarrow.feather"]
+            self._wrap(feather, "read_table", READ)
+            self._wrap(feather, "read_feather", READ)
+            self._wrap(feather, "write_feather", WRITE, path_arg=1)
+            self._done.add("pyarrow.feather")
+        if "h5py" in modules and "h5py" not in self._done:
+            h5py = modules["h5py"]
+            self._wrap_h5py(h5py)
+            self._done.add("h5py")
+
+    def uninstall(self) -> None:
+        for owner, attr, original in reversed(self._originals):
+            setattr(owner, attr, original)
+        self._originals.clear()
+        self._done.clear()
+
+    def _wrap(self, module: Any, attr: str, mode: str, path_arg: int = 0, is_class: bool = False) -> None:
+        original = getattr(module, attr, None)
+        if original is None or getattr(original, "__repro_nb_wrapped__", None) is not None:
+            return
+        if is_class:
+            init = original.__init__
+
+            def __init__(obj: Any, *args: Any, **kwargs: Any) -> None:
+                _note_arg(args, kwargs, 0, ("source", "path", "where"), mode)
+                init(obj, *args, **kwargs)
+
+            __init__.__repro_nb_wrapped__ = init  # type: ignore[attr-defined]
+            original.__init__ = __init__
+            self._originals.append((original, "__init__", init))
+            return
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _note_arg(args, kwargs, path_arg, ("source", "path", "where", "dest"), mode)
+            return original(*args, **kwargs)
+
+        wrapper.__name__ = getattr(original, "__name__", attr)
+        wrapper.__doc__ = getattr(original, "__doc__", None)
+        wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+        wrapper.__repro_nb_wrapped__ = original  # type: ignore[attr-defined]
+        setattr(module, attr, wrapper)
+        self._originals.append((module, attr, original))
+
+    def _wrap_h5py(self, h5py: Any) -> None:
+        file_class = getattr(h5py, "File", None)
+        if file_class is None:
+            return
+        init = file_class.__init__
+        if getattr(init, "__repro_nb_wrapped__", None) is not None:
+            return
+
+        def __init__(obj: Any, name: Any, mode: str = "r", *args: Any, **kwargs: Any) -> None:
+            if isinstance(name, (str, bytes, os.PathLike)):
+                note_access(os.fspath(name), "r" if mode == "r" else "r+")
+            init(obj, name, mode, *args, **kwargs)
+
+        __init__.__repro_nb_wrapped__ = init  # type: ignore[attr-defined]
+        file_class.__init__ = __init__
+        self._originals.append((file_class, "__init__", init))
+
+
+def _note_arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, names: tuple[str, ...], mode: str) -> None:
+    target = args[index] if len(args) > index else next((kwargs[n] for n in names if n in kwargs), None)
+    if isinstance(target, (str, bytes, Path, os.PathLike)):
+        note_access(os.fspath(target), mode)

@@ -1,0 +1,290 @@
+"""Seeds set and randomness used without a seed.
+
+Two mechanisms, because neither alone is enough:
+
+* **Seeding calls are wrapped** (``random.seed``, ``numpy.random.seed``,
+  ``numpy.random.default_rng``, PyTorch, TensorFlow, JAX), so the value is known. The
+  wrappers are installed when the library is first seen in ``sys.modules`` and removed on
+  unload; the original function is always called, with the same arguments, and its result
+  returned unchanged.
+* **Global RNG states are fingerprinted** before and after each cell. A state that moved
+  in a cell while its library was never seeded in this session is randomness without a
+  seed. Fingerprinting reads state only (``getstate``); it never draws numbers.
+
+Nothing here imports a library that is not already imported: the recorder must not
+change what the session has loaded.
+"""
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .postimport import PostImportHook
+
+#: Seeds above this are stored as strings: JavaScript (the lab panel) cannot hold them.
+_JS_SAFE = 2**53
+
+
+def seed_value(value: Any) -> int | str | None:
+    """A seed as the record stores it (see the schema's ``seed_value``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value if abs(value) < _JS_SAFE else str(value)
+    entropy = getattr(value, "entropy", None)  # numpy SeedSequence
+    if entropy is not None:
+        return seed_value(entropy)
+    try:
+        import numbers
+
+        if isinstance(value, numbers.Integral):
+            return seed_value(int(value))
+    except Exception:  # pragma: no cover - numbers always imports
+        pass
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+@dataclass(frozen=True)
+class SeedEvent:
+    library: str
+    api: str
+    value: int | str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"library": self.library, "api": self.api, "value": self.value}
+
+
+@dataclass(frozen=True)
+class UnseededGenerator:
+    """A generator built without a seed; ``entropy`` lets a later run replay it."""
+
+    library: str
+    api: str
+    entropy: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"library": self.library, "kind": "generator-without-seed", "api": self.api}
+        if self.entropy is not None:
+            out["entropy"] = self.entropy
+        return out
+
+
+SeedSink = Callable[[SeedEvent | UnseededGenerator], None]
+
+
+class SeedTracker:
+    """Wraps seeding functions and fingerprints global RNG states.
+
+    ``sink`` receives every seeding call and every unseeded generator, in order.
+    """
+
+    def __init__(self, sink: SeedSink) -> None:
+        self._sink = sink
+        #: a seed %repro_seed promised to every RNG, applied to libraries imported later
+        self.pending_seed: int | None = None
+        #: fingerprints taken the moment a library finished importing (see postimport)
+        self.import_fingerprints: dict[str, int] = {}
+        self._hook = PostImportHook(("numpy", "torch", "tensorflow"), self._on_import)
+        self._hook.names.difference_update(sys.modules)
+        self._hook.install()
+        # (module object, attribute name) -> original callable
+        self._originals: dict[tuple[int, str], tuple[Any, str, Any]] = {}
+        self._wrapped_libraries: set[str] = set()
+        self.seeded: set[str] = set()
+
+    # -- wrapping -----------------------------------------------------------------
+
+    def install(self) -> None:
+        """Wrap the seeding APIs of every supported library imported so far.
+
+        Cheap when nothing new was imported: called after every cell.
+        """
+        modules = sys.modules
+        if "random" not in self._wrapped_libraries:
+            self._wrap(random, "seed", "random", "random.seed")
+            self._wrapped_libraries.add("random")
+        if "numpy" not in self._wrapped_libraries and "numpy.random" in modules:
+            nprandom = modules["numpy.random"]
+            self._wrap(nprandom, "seed", "numpy", "numpy.random.seed")
+            self._wrap_default_rng(nprandom)
+            self._wrapped_libraries.add("numpy")
+        if "torch" not in self._wrapped_libraries and "torch" in modules and hasattr(modules["torch"], "manual_seed"):
+            torch = modules["torch"]
+            self._wrap(torch, "manual_seed", "torch", "torch.manual_seed")
+            if hasattr(torch, "random"):
+                self._wrap(torch.random, "manual_seed", "torch", "torch.random.manual_seed")
+            cuda = getattr(torch, "cuda", None)
+            if cuda is not None:
+                self._wrap(cuda, "manual_seed", "torch.cuda", "torch.cuda.manual_seed")
+                self._wrap(cuda, "manual_seed_all", "torch.cuda", "torch.cuda.manual_seed_all")
+            self._wrapped_libraries.add("torch")
+        if "tensorflow" not in self._wrapped_libraries and "tensorflow" in modules:
+            tf = modules["tensorflow"]
+            tf_random = getattr(tf, "random", None)
+            if tf_random is not None and hasattr(tf_random, "set_seed"):
+                self._wrap(tf_random, "set_seed", "tensorflow", "tensorflow.random.set_seed")
+            keras_utils = getattr(getattr(tf, "keras", None), "utils", None)
+            if keras_utils is not None and hasattr(keras_utils, "set_random_seed"):
+                self._wrap(keras_utils, "set_random_seed", "tensorflow", "tf.keras.utils.set_random_seed")
+            self._wrapped_libraries.add("tensorflow")
+        if "jax" not in self._wrapped_libraries and "jax.random" in modules:
+            jr = modules["jax.random"]
+            for name in ("PRNGKey", "key"):
+                if hasattr(jr, name):
+                    self._wrap(jr, name, "jax", f"jax.random.{name}")
+            self._wrapped_libraries.add("jax")
+
+    def _on_import(self, name: str, module: Any) -> None:
+        self.install()
+        if self.pending_seed is not None:
+            for library in seed_everything(self.pending_seed, only=(name,)):
+                self.record_seeding(library, "%repro_seed", self.pending_seed)
+        fingerprint = self.fingerprints().get(name)
+        if fingerprint is not None:
+            self.import_fingerprints[name] = fingerprint
+
+    def uninstall(self) -> None:
+        """Put every original function back (only where our wrapper is still in place)."""
+        self._hook.uninstall()
+        for module, attr, original in self._originals.values():
+            current = getattr(module, attr, None)
+            if getattr(current, "__repro_nb_wrapped__", None) is original:
+                setattr(module, attr, original)
+        self._originals.clear()
+        self._wrapped_libraries.clear()
+
+    def _wrap(self, module: Any, attr: str, library: str, api: str) -> None:
+        original = getattr(module, attr, None)
+        if original is None or getattr(original, "__repro_nb_wrapped__", None) is not None:
+            return
+        sink = self._sink
+        tracker = self
+
+        def seeding(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            value = args[0] if args else next(iter(kwargs.values()), None)
+            tracker.seeded.add(library)
+            sink(SeedEvent(library, api, seed_value(value)))
+            return result
+
+        _copy_identity(seeding, original)
+        seeding.__repro_nb_wrapped__ = original  # type: ignore[attr-defined]
+        setattr(module, attr, seeding)
+        self._originals[(id(module), attr)] = (module, attr, original)
+
+    def _wrap_default_rng(self, nprandom: Any) -> None:
+        original = getattr(nprandom, "default_rng", None)
+        if original is None or getattr(original, "__repro_nb_wrapped__", None) is not None:
+            return
+        sink = self._sink
+
+        def default_rng(*args: Any, **kwargs: Any) -> Any:
+            generator = original(*args, **kwargs)
+            seed = args[0] if args else kwargs.get("seed")
+            if seed is None:
+                seed_seq = getattr(generator.bit_generator, "seed_seq", None)
+                entropy = getattr(seed_seq, "entropy", None)
+                sink(UnseededGenerator("numpy", "numpy.random.default_rng", None if entropy is None else str(entropy)))
+            elif not _is_generator_like(seed):
+                sink(SeedEvent("numpy.Generator", "numpy.random.default_rng", seed_value(seed)))
+            return generator
+
+        _copy_identity(default_rng, original)
+        default_rng.__repro_nb_wrapped__ = original  # type: ignore[attr-defined]
+        nprandom.default_rng = default_rng
+        self._originals[(id(nprandom), "default_rng")] = (nprandom, "default_rng", original)
+
+    def record_seeding(self, library: str, api: str, value: Any) -> None:
+        """Record a seeding that did not go through a wrapper (``%repro_seed``)."""
+        self.seeded.add(library)
+        self._sink(SeedEvent(library, api, seed_value(value)))
+
+    # -- fingerprints -------------------------------------------------------------
+
+    def fingerprints(self) -> dict[str, int]:
+        """A cheap fingerprint of every global RNG state present (a few µs each)."""
+        prints: dict[str, int] = {"random": hash(random.getstate())}
+        modules = sys.modules
+        mtrand = modules.get("numpy.random.mtrand")
+        if mtrand is not None:
+            try:
+                state = mtrand._rand._bit_generator.state["state"]
+                prints["numpy"] = hash((state["key"].tobytes(), state["pos"]))
+            except Exception:  # noqa: BLE001 - an exotic numpy must not break a cell
+                pass
+        torch = modules.get("torch")
+        if torch is not None:
+            try:
+                prints["torch"] = hash(bytes(torch.random.default_generator.get_state().numpy().tobytes()))
+            except Exception:  # noqa: BLE001
+                pass
+        return prints
+
+    def unseeded_advanced(self, before: dict[str, int], after: dict[str, int]) -> list[str]:
+        """Libraries whose global state moved while never seeded in this session."""
+        moved = []
+        for lib, fp in after.items():
+            if lib in self.seeded:
+                continue
+            reference = before.get(lib, self.import_fingerprints.get(lib))
+            if reference is not None and reference != fp:
+                moved.append(lib)
+        return moved
+
+
+def _is_generator_like(value: Any) -> bool:
+    """``default_rng(existing_generator_or_bitgen)`` passes state along, it does not seed."""
+    return hasattr(value, "bit_generator") or hasattr(value, "random_raw")
+
+
+def _copy_identity(wrapper: Callable[..., Any], original: Any) -> None:
+    for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+        try:
+            setattr(wrapper, attr, getattr(original, attr))
+        except (AttributeError, TypeError):
+            pass
+    wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+
+
+def seed_everything(seed: int, only: tuple[str, ...] | None = None) -> list[str]:
+    """Seed every RNG present in the session; return the libraries seeded.
+
+    Only libraries already imported are seeded: importing PyTorch to seed it would cost
+    seconds and change the session. Callers record the seeds.
+    """
+    modules: Any = sys.modules if only is None else {k: v for k, v in sys.modules.items() if k in only}
+    seeded = []
+    if only is None:
+        _unwrapped(random.seed)(seed)
+        seeded.append("random")
+    if "numpy" in modules:
+        _unwrapped(modules["numpy"].random.seed)(seed % 2**32)
+        seeded.append("numpy")
+    torch = modules.get("torch")
+    if torch is not None:
+        _unwrapped(torch.manual_seed)(seed)
+        seeded.append("torch")
+        cuda = getattr(torch, "cuda", None)
+        if cuda is not None and cuda.is_available():
+            _unwrapped(cuda.manual_seed_all)(seed)
+            seeded.append("torch.cuda")
+    tf = modules.get("tensorflow")
+    if tf is not None and hasattr(tf, "random"):
+        _unwrapped(tf.random.set_seed)(seed)
+        seeded.append("tensorflow")
+    if "jax" in modules:
+        # JAX has no global state: a seed only exists as a key the code passes along.
+        # Recording it still tells a reader which seed the session meant.
+        seeded.append("jax")
+    return seeded
+
+
+def _unwrapped(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The original of one of our wrappers, so that ``%repro_seed`` records once."""
+    original: Callable[..., Any] = getattr(function, "__repro_nb_wrapped__", None) or function
+    return original

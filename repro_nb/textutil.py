@@ -1,0 +1,16 @@
+"""Small text helpers shared by several layers."""
+from __future__ import annotations
+
+import re
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def strip_ansi(text: str) -> str:
+    """Tracebacks from IPython carry colour codes; reports and diffs do not want them."""
+    return _ANSI.sub("", text)
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
