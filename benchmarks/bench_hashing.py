@@ -27,11 +27,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from repro_nb.hashing import DEFAULT_ALGORITHM, FileHasher
 
+blake3: Any
+xxhash: Any
 try:
     import blake3
 except ImportError:  # pragma: no cover - the benchmark reports what is available
@@ -85,27 +88,29 @@ def readinto_loop(path: Path, hasher: object) -> str:
     return str(hasher.hexdigest())  # type: ignore[attr-defined]
 
 
-def timed(path: Path, fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        warm(path)
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def run_round_robin(
+    path: Path, candidates: list[tuple[str, Callable[[], object]]], repeat: int
+) -> dict[str, float]:
+    """Median seconds per candidate, interleaving candidates within each round.
+
+    Interleaving spreads any background load (this is a shared 2-core machine) over
+    all rows instead of penalising whichever happened to run during a spike.
+    """
+    times: dict[str, list[float]] = {name: [] for name, _ in candidates}
+    for round_no in range(repeat):
+        print(f"  round {round_no + 1}/{repeat}", file=sys.stderr)
+        for name, fn in candidates:
+            warm(path)
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
-def bench_filehasher(path: Path, algorithm: str, repeat: int, recheck: int) -> Row:
-    size = path.stat().st_size
-    hasher = FileHasher(algorithm)
-
-    def first() -> None:
-        hasher.clear_cache()
-        digest = hasher.hash_file(path)
-        assert digest.status == "ok", digest
-
-    seconds = timed(path, first, repeat)
+def recheck_us(path: Path, hasher: FileHasher, repetitions: int) -> tuple[float, str]:
+    """Median µs of hash_file on the unchanged, already-hashed file."""
     note = ""
+    hasher.hash_file(path)
     if hasher.cached(path) is None:
         # The file was written less than racy_window seconds ago, so FileHasher
         # deliberately did not trust its timestamps yet; wait and hash once more.
@@ -114,25 +119,18 @@ def bench_filehasher(path: Path, algorithm: str, repeat: int, recheck: int) -> R
         note = "waited out racy window"
     assert hasher.cached(path) is not None
     samples = []
-    for _ in range(recheck):
+    for _ in range(repetitions):
         start = time.perf_counter_ns()
         hasher.hash_file(path)
         samples.append(time.perf_counter_ns() - start)
-    return Row(
-        f"FileHasher({algorithm!r})",
-        seconds,
-        size / seconds / 1e9,
-        statistics.median(samples) / 1e3,
-        algorithm not in {"xxh3_128"},
-        note,
-    )
+    return statistics.median(samples) / 1e3, note
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--path", help="directory for the test file (default: a temp dir)")
     parser.add_argument("--size-mib", type=int, default=1024)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per row (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per row (median)")
     parser.add_argument("--recheck", type=int, default=2000, help="re-check repetitions")
     args = parser.parse_args(argv)
 
@@ -146,10 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"creating {path} ({args.size_mib} MiB)...", file=sys.stderr)
         create_file(path, size)
 
-        def add(name: str, fn: Callable[[], object], crypto: bool, note: str = "") -> None:
-            print(f"  {name}", file=sys.stderr)
-            seconds = timed(path, fn, args.repeat)
-            rows.append(Row(name, seconds, size / seconds / 1e9, None, crypto, note))
+        candidates: list[tuple[str, Callable[[], object]]] = []
+        crypto: set[str] = set()
 
         def file_digest(name: str) -> Callable[[], object]:
             def run() -> object:
@@ -158,61 +154,88 @@ def main(argv: list[str] | None = None) -> int:
 
             return run
 
-        add("hashlib sha256 (file_digest)", file_digest("sha256"), True)
-        add("hashlib md5 (file_digest)", file_digest("md5"), True)
+        candidates.append(("hashlib sha256 (file_digest)", file_digest("sha256")))
+        candidates.append(("hashlib md5 (file_digest)", file_digest("md5")))
+        crypto |= {"hashlib sha256 (file_digest)", "hashlib md5 (file_digest)"}
         if blake3 is not None:
-            add(
-                "blake3 single-thread (readinto 4 MiB)",
-                lambda: readinto_loop(path, blake3.blake3()),
-                True,
-            )
+
+            def b3_st() -> object:
+                return readinto_loop(path, blake3.blake3())
 
             def b3_mt() -> object:
                 h = blake3.blake3(max_threads=blake3.blake3.AUTO)
                 h.update_mmap(path)
                 return h.hexdigest()
 
-            add("blake3 multithread (update_mmap)", b3_mt, True)
+            candidates.append(("blake3 single-thread (readinto 4 MiB)", b3_st))
+            candidates.append(("blake3 multithread (update_mmap)", b3_mt))
+            crypto |= {"blake3 single-thread (readinto 4 MiB)", "blake3 multithread (update_mmap)"}
         if xxhash is not None:
-            add("xxh3_128 (readinto 4 MiB)", lambda: readinto_loop(path, xxhash.xxh3_128()), False)
+            candidates.append(
+                ("xxh3_128 (readinto 4 MiB)", lambda: readinto_loop(path, xxhash.xxh3_128()))
+            )
         b3sum = shutil.which("b3sum")
         if b3sum is not None:
             version = subprocess.run(
                 [b3sum, "--version"], capture_output=True, text=True, check=False
             ).stdout.strip()
-            add(
-                f"{version} (command)",
-                lambda: subprocess.run([b3sum, str(path)], capture_output=True, check=True),
-                True,
-                "includes process start",
+            name = f"`{version}` command (incl. process start)"
+            candidates.append(
+                (name, lambda: subprocess.run([b3sum, str(path)], capture_output=True, check=True))
             )
+            crypto.add(name)
         else:
             print("  b3sum not on PATH: skipped", file=sys.stderr)
 
+        hashers: dict[str, FileHasher] = {}
         for algorithm in ("blake3", "xxh3_128", "sha256"):
-            print(f"  FileHasher({algorithm!r})", file=sys.stderr)
             try:
-                rows.append(bench_filehasher(path, algorithm, args.repeat, args.recheck))
+                hasher = FileHasher(algorithm)
             except ValueError as err:
-                print(f"  skipped: {err}", file=sys.stderr)
+                print(f"  FileHasher({algorithm!r}) skipped: {err}", file=sys.stderr)
+                continue
+            name = f"FileHasher({algorithm!r})"
+            hashers[name] = hasher
+
+            def first(hasher: FileHasher = hasher) -> object:
+                hasher.clear_cache()
+                digest = hasher.hash_file(path)
+                assert digest.status == "ok", digest
+                return digest
+
+            candidates.append((name, first))
+            if algorithm != "xxh3_128":
+                crypto.add(name)
+
+        medians = run_round_robin(path, candidates, args.repeat)
+        for name, _ in candidates:
+            seconds = medians[name]
+            recheck: float | None = None
+            note = ""
+            if name in hashers:
+                print(f"  re-check {name}", file=sys.stderr)
+                recheck, note = recheck_us(path, hashers[name], args.recheck)
+            rows.append(Row(name, seconds, size / seconds / 1e9, recheck, name in crypto, note))
     finally:
         path.unlink(missing_ok=True)
         if made_dir:
             shutil.rmtree(directory, ignore_errors=True)
 
     cpus = os.cpu_count()
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     print(
-        f"\n{args.size_mib} MiB file, page cache warm; {cpus} CPUs, {platform.machine()}, "
+        f"\nload average after run: {load}\n"
+        f"{args.size_mib} MiB file, page cache warm; {cpus} CPUs, {platform.machine()}, "
         f"Python {platform.python_version()}, blake3 {getattr(blake3, '__version__', '-')}, "
-        f"xxhash {getattr(xxhash, 'VERSION', '-')}; median of {args.repeat} runs, "
+        f"xxhash {getattr(xxhash, 'VERSION', '-')}; median of {args.repeat} interleaved runs, "
         f"re-check median of {args.recheck}\n"
     )
     print("| algorithm | first hash s | GB/s | re-check µs (median) |")
     print("|---|---:|---:|---:|")
     for row in rows:
-        recheck = f"{row.recheck_us:.1f}" if row.recheck_us is not None else "—"
-        name = f"{row.name} ({row.note})" if row.note else row.name
-        print(f"| {name} | {row.seconds:.3f} | {row.gbps:.2f} | {recheck} |")
+        recheck_text = f"{row.recheck_us:.1f}" if row.recheck_us is not None else "—"
+        label = f"{row.name} ({row.note})" if row.note else row.name
+        print(f"| {label} | {row.seconds:.3f} | {row.gbps:.2f} | {recheck_text} |")
 
     default = next((r for r in rows if r.name == f"FileHasher({DEFAULT_ALGORITHM!r})"), None)
     raw_crypto = [r for r in rows if r.cryptographic and not r.name.startswith("FileHasher")]

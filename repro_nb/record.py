@@ -22,7 +22,6 @@ from typing import Any, Callable
 import fastjsonschema
 
 from .errors import RecordError
-from .fileio import atomic_write_json
 
 SCHEMA_VERSION = 1
 METADATA_KEY = "repro_nb"
@@ -104,6 +103,11 @@ def sidecar_path(notebook_path: str | os.PathLike[str]) -> str:
 
 def write_sidecar(path: str | os.PathLike[str], document: JSON) -> None:
     """Validate and write a sidecar atomically."""
+    # Imported here, not at the top: fileio imports nbformat, which imports jsonschema
+    # and its format checkers (≈2 s here, rfc3987_syntax builds a grammar on import);
+    # the kernel loads this module with %load_ext and must not pay that on every start.
+    from .fileio import atomic_write_json
+
     validate(document, "sidecar")
     atomic_write_json(path, document)
 

@@ -1,0 +1,230 @@
+"""``repro-nb``: run, check and diff notebooks from the command line.
+
+Exit codes (for CI): 0 everything reproduced (or ran), 1 something drifted or failed to
+run, 2 usage errors and unreadable input. Every error repro-nb raises on purpose is a
+:class:`~repro_nb.errors.ReproError`, caught once here and printed as one line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+from ._version import __version__
+from .errors import ReproError
+from .settings import HELP, Settings, load_settings
+
+EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits 2 on usage errors, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"repro-nb: error: {message}\n")
+
+
+def _compare_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rtol", type=float, help=HELP["rtol"])
+    parser.add_argument("--atol", type=float, help=HELP["atol"])
+    parser.add_argument("--mask", action="append", dest="masks", metavar="REGEX", help=HELP["masks"])
+    parser.add_argument("--no-default-masks", action="store_false", dest="default_masks", default=None,
+                        help="do not " + HELP["default_masks"])
+    parser.add_argument("--json", metavar="FILE", help="write the result as JSON (schema: repro_nb/schema/check-v1)")
+    parser.add_argument("--html", metavar="FILE", help="write a standalone HTML report")
+    parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one test case per notebook)")
+    parser.add_argument("--config", metavar="PYPROJECT", help="read [tool.repro-nb] from this file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="repro-nb", description="Record, re-run and check the reproducibility of Jupyter notebooks.")
+    parser.add_argument("--version", action="version", version=f"repro-nb {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="execute a notebook with the recorder and store the record in it")
+    run.add_argument("notebook")
+    out = run.add_mutually_exclusive_group()
+    out.add_argument("-o", "--output", help="where to write the executed notebook (default: NAME.executed.ipynb)")
+    out.add_argument("--in-place", action="store_true", help="overwrite the input notebook (atomically)")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
+                     help="papermill parameter (VALUE parsed as JSON when it can be, else a string)")
+    run.add_argument("--kernel", help=HELP["kernel"])
+    run.add_argument("--timeout", type=float, help=HELP["timeout"])
+    run.add_argument("--cwd", help="working directory (default: the notebook's directory)")
+
+    check = sub.add_parser("check", help="re-execute notebooks in fresh kernels and report drift and its causes")
+    check.add_argument("targets", nargs="+", metavar="NB|DIR")
+    check.add_argument("--timeout", type=float, help=HELP["timeout"])
+    check.add_argument("--jobs", "-j", type=int, help=HELP["jobs"])
+    check.add_argument("--kernel", help=HELP["kernel"])
+    check.add_argument("-q", "--quiet", action="store_true", help="only the summary table")
+    _compare_args(check)
+
+    diff = sub.add_parser("diff", help="compare two executed notebooks (executes nothing)")
+    diff.add_argument("expected", metavar="A.ipynb")
+    diff.add_argument("actual", metavar="B.ipynb")
+    _compare_args(diff)
+
+    show = sub.add_parser("show", help="print the record stored in a notebook (or its sidecar)")
+    show.add_argument("notebook")
+    show.add_argument("--json", action="store_true", help="the raw record as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        handler = {"run": cmd_run, "check": cmd_check, "diff": cmd_diff, "show": cmd_show}[args.command]
+        return handler(args)
+    except ReproError as exc:
+        print(f"repro-nb: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("repro-nb: interrupted", file=sys.stderr)
+        return 130
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(pyproject=getattr(args, "config", None))
+    return settings.override(
+        timeout=getattr(args, "timeout", None), jobs=getattr(args, "jobs", None), kernel=getattr(args, "kernel", None),
+        rtol=getattr(args, "rtol", None), atol=getattr(args, "atol", None),
+        masks=tuple(settings.masks) + tuple(args.masks) if getattr(args, "masks", None) else None,
+        default_masks=getattr(args, "default_masks", None),
+    )
+
+
+def _parameter_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .execute import run_notebook
+    from .fileio import write_notebook
+
+    settings = _settings(args)
+    if args.in_place:
+        output = args.notebook
+    else:
+        output = args.output or os.path.splitext(args.notebook)[0] + ".executed.ipynb"
+    if os.path.abspath(output) == os.path.abspath(args.notebook) and not args.in_place:
+        raise ReproError("the output would overwrite the input notebook; pass --in-place to do that")
+    out_dir = os.path.dirname(os.path.abspath(output))
+    if not os.access(out_dir, os.W_OK):
+        raise ReproError(f"cannot write {output}: directory {out_dir} is not writable")
+    result = run_notebook(
+        args.notebook,
+        parameters={name: _parameter_value(value) for name, value in args.parameter},
+        kernel_name=settings.kernel,
+        timeout=settings.timeout or None,
+        startup_timeout=settings.startup_timeout,
+        cwd=args.cwd,
+    )
+    write_notebook(result.nb, output)
+    for problem in result.record_errors:
+        print(f"repro-nb: warning: {problem}", file=sys.stderr)
+    if result.failure:
+        where = f"cell {result.failure.cell_index + 1}" if result.failure.cell_index is not None else "start-up"
+        print(f"repro-nb: {result.status} in {where}: {result.failure.ename}: {result.failure.evalue}", file=sys.stderr)
+        print(f"repro-nb: partial result written to {output}", file=sys.stderr)
+        return EXIT_DRIFT
+    warnings = result.nb.metadata.get("repro_nb", {}).get("warnings", [])
+    print(f"repro-nb: executed {len(result.executed)} cells in {result.duration_s:.1f}s → {output}"
+          + (f" ({len(warnings)} reproducibility warning(s); see `repro-nb show {output}`)" if warnings else ""))
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_many, collect_notebooks
+
+    settings = _settings(args)
+    missing = [t for t in args.targets if not os.path.exists(t)]
+    if missing:
+        raise ReproError(f"no such file or directory: {', '.join(missing)}")
+    paths = collect_notebooks(args.targets, settings.skip)
+    if not paths:
+        raise ReproError(f"no notebooks found in {', '.join(args.targets)}")
+    options = settings.check_options()
+    progress = _Progress(len(paths))
+    results = check_many(paths, options, jobs=settings.jobs, on_result=progress.update)
+    progress.close()
+    return _report(args, results)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .check import diff_notebooks
+
+    settings = _settings(args)
+    result = diff_notebooks(args.expected, args.actual, settings.compare_options())
+    return _report(args, [result])
+
+
+def _report(args: argparse.Namespace, results: list[Any]) -> int:
+    from .report import terminal
+
+    if getattr(args, "quiet", False):
+        sys.stdout.write(terminal.summary_table(results, terminal.use_color(sys.stdout)) + "\n")
+    else:
+        terminal.render(results, sys.stdout)
+    if args.json:
+        from .report.json_report import write_json
+
+        write_json(args.json, results, command=" ".join(sys.argv))
+    if args.html:
+        from .report.html import write_html
+
+        write_html(args.html, results)
+    if args.junit:
+        from .report.junit import write_junit
+
+        write_junit(args.junit, results)
+    return max((r.exit_code for r in results), default=EXIT_OK)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from . import render
+    from .fileio import read_notebook
+    from .record import read_record
+
+    nb = read_notebook(args.notebook)
+    record = read_record(nb, args.notebook)
+    if record is None:
+        raise ReproError(f"{args.notebook} has no repro-nb record (run it with `repro-nb run` or record it with %load_ext repro_nb)")
+    if args.json:
+        print(json.dumps({"notebook": record.notebook, "cells": {str(k): v for k, v in sorted(record.cells.items())}}, indent=1))
+    else:
+        print(render.to_text(record.notebook))
+    return EXIT_OK
+
+
+class _Progress:
+    """A progress bar on a terminal; one line per notebook otherwise (CI logs)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._bar: Any = None
+        if total > 1 and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="nb", desc="checking", file=sys.stderr, leave=False)
+
+    def update(self, result: Any) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix_str(os.path.basename(result.path))
+        elif self.total > 1:
+            print(f"[{self.done}/{self.total}] {result.path}: {result.verdict}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
