@@ -194,14 +194,17 @@ class Recorder:
             self.session_unseeded.extend(unseeded)
             for u in unseeded:
                 warnings.append({"kind": "unseeded-rng", "library": u["library"], "message": _unseeded_message(u)})
+        if self.config.record_packages:
+            cell["imports"] = self._imports(current)
         if len(sys.modules) != current.modules_before:
             self.seeds.install()
             self.monitor.install_wrappers()
             if not self._numpy_seen and "numpy" in sys.modules:
                 self._numpy_seen = True
+                # collect_blas imports threadpoolctl: that is the recorder's import, not
+                # the cell's, so it is marked known after the cell's imports were taken.
                 self.environment["blas"] = collect_blas()
-        if self.config.record_packages:
-            cell["imports"] = self._imports(current)
+                self._known_tops.update(name.partition(".")[0] for name in list(sys.modules))
         if self.config.record_data:
             cwd = self._cwd()
             accesses = AccessMonitor.resolve(events, cwd, self.filter)
@@ -282,6 +285,9 @@ class Recorder:
                 continue
             shown = display_path(access.path, base)
             item: JSON = {"path": shown, "kind": "file", "status": digest.status, "size": digest.size, "hash": digest.hash}
+            if digest.status in ("unreadable", "too-large"):
+                warnings.append({"kind": "recorder-error", "path": shown,
+                                 "message": f"{shown} was not hashed: {digest.error or digest.status}"})
             if access.read:
                 previous = self._last_read.get(shown)
                 if previous is not None and digest.status == "ok" and previous[0] != digest.hash:

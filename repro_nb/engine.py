@@ -43,13 +43,16 @@ class ExecutionObserver:
 
 
 def _setup_code(notebook_path: str | None, cell_ids: list[str]) -> str:
-    # Runs silently in the new kernel: load the recorder as %load_ext would, and tell
-    # it what only the engine knows. A later `%load_ext repro_nb` cell is then a no-op.
+    # Runs silently in the new kernel: load the recorder and tell it what only the engine
+    # knows. Loaded directly, not through IPython's extension manager, so that the
+    # notebook's own `%load_ext repro_nb` stays a silent no-op instead of printing
+    # "already loaded" — an output the stored notebook does not have.
     return (
         "def __repro_nb_setup(path, cell_ids):\n"
         "    from IPython import get_ipython\n"
+        "    import repro_nb\n"
         "    ip = get_ipython()\n"
-        "    ip.extension_manager.load_extension('repro_nb')\n"
+        "    repro_nb.load_ipython_extension(ip)\n"
         "    from repro_nb.extension import current_recorder\n"
         "    recorder = current_recorder(ip)\n"
         "    recorder.set_notebook_path(path)\n"

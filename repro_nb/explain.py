@@ -194,13 +194,15 @@ def explain_cell(
         causes.extend(_failure_causes(index, failure, evidence))
     causes.extend(_data_causes(index, evidence))
     causes.extend(_package_causes(index, evidence))
-    causes.extend(_randomness_causes(index, comparison, evidence))
-    if comparison is not None:
-        causes.extend(_hash_order_causes(comparison, evidence))
+    if failure is None:
+        # an exception, a timeout or a dead kernel is not explained by random numbers
+        causes.extend(_randomness_causes(index, comparison, evidence))
+        if comparison is not None:
+            causes.extend(_hash_order_causes(comparison, evidence))
     causes.extend(_order_causes(index, evidence))
     if not any(c.confidence == "high" for c in causes):
         causes.extend(_environment_causes(evidence))
-    if comparison is not None and not causes and _numeric_only(comparison.diffs):
+    if failure is None and comparison is not None and not causes and _numeric_only(comparison.diffs):
         causes.append(Cause("numeric-noise", "only numbers changed, the text is identical: typical of unseeded "
                             "randomness or of floating-point non-determinism (threads, BLAS)", "low", index))
     return _ordered(causes, index)
@@ -214,9 +216,15 @@ def _ordered(causes: list[Cause], index: int) -> list[Cause]:
         if key not in seen:
             seen.add(key)
             unique.append(cause)
-    # failure causes first, then by confidence, then the nearer the origin the more specific
-    failure_kinds = {"exception", "timeout", "dead-kernel", "hidden-state"}
-    return sorted(unique, key=lambda c: (c.kind not in failure_kinds, _RANK[c.confidence],
+    # What explains a failure (a name no cell defines, a missing module or file) comes
+    # before the failure itself, which comes before everything else; then by confidence;
+    # then the nearer the origin, the more specific.
+    def group(cause: Cause) -> int:
+        if cause.kind in ("hidden-state", "package-missing", "data-missing") and cause.confidence == "high":
+            return 0
+        return 1 if cause.kind in ("exception", "timeout", "dead-kernel") else 2
+
+    return sorted(unique, key=lambda c: (group(c), _RANK[c.confidence],
                                          0 if c.origin_index == index else 1,
                                          -(c.origin_index if c.origin_index is not None else -1)))
 

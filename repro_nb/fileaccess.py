@@ -160,6 +160,11 @@ class PathFilter:
             prefixes.add(jupyter_runtime_dir())
         except Exception:  # noqa: BLE001 - jupyter_core is optional for a plain IPython
             pass
+        # ipykernel writes each cell's code to <tmp>/ipykernel_<pid>/<hash>.py and reads it
+        # back to render tracebacks: the kernel's own files, not data.
+        import tempfile
+
+        prefixes.add(os.path.join(tempfile.gettempdir(), f"ipykernel_{os.getpid()}"))
         prefixes.update(("/proc", "/sys", "/dev", "/etc", "/usr/share/zoneinfo", "/usr/lib", "/lib"))
         self._prefixes = tuple(sorted(p.rstrip(os.sep) + os.sep for p in prefixes if p))
         self._exact = {os.path.normpath(p) for p in exclude_files}

@@ -76,6 +76,12 @@ class UnseededGenerator:
 
 SeedSink = Callable[[SeedEvent | UnseededGenerator], None]
 
+#: The module whose import brings each library's global RNG into being, watched by the
+#: post-import hook. For NumPy that is ``numpy.random``, not ``numpy``: NumPy ≥ 2 imports
+#: it lazily, on first use of ``np.random``, so at the end of ``import numpy`` there is
+#: neither a global RNG to fingerprint or seed nor a ``default_rng`` to wrap.
+_RNG_MODULES = {"numpy.random": "numpy", "torch": "torch", "tensorflow": "tensorflow"}
+
 
 class SeedTracker:
     """Wraps seeding functions and fingerprints global RNG states.
@@ -89,7 +95,7 @@ class SeedTracker:
         self.pending_seed: int | None = None
         #: fingerprints taken the moment a library finished importing (see postimport)
         self.import_fingerprints: dict[str, int] = {}
-        self._hook = PostImportHook(("numpy", "torch", "tensorflow"), self._on_import)
+        self._hook = PostImportHook(tuple(_RNG_MODULES), self._on_import)
         self._hook.names.difference_update(sys.modules)
         self._hook.install()
         # (module object, attribute name) -> original callable
@@ -140,13 +146,14 @@ class SeedTracker:
             self._wrapped_libraries.add("jax")
 
     def _on_import(self, name: str, module: Any) -> None:
+        library = _RNG_MODULES.get(name, name)
         self.install()
         if self.pending_seed is not None:
-            for library in seed_everything(self.pending_seed, only=(name,)):
-                self.record_seeding(library, "%repro_seed", self.pending_seed)
-        fingerprint = self.fingerprints().get(name)
+            for seeded in seed_everything(self.pending_seed, only=(library,)):
+                self.record_seeding(seeded, "%repro_seed", self.pending_seed)
+        fingerprint = self.fingerprints().get(library)
         if fingerprint is not None:
-            self.import_fingerprints[name] = fingerprint
+            self.import_fingerprints[library] = fingerprint
 
     def uninstall(self) -> None:
         """Put every original function back (only where our wrapper is still in place)."""
@@ -262,8 +269,11 @@ def seed_everything(seed: int, only: tuple[str, ...] | None = None) -> list[str]
     if only is None:
         _unwrapped(random.seed)(seed)
         seeded.append("random")
-    if "numpy" in modules:
-        _unwrapped(modules["numpy"].random.seed)(seed % 2**32)
+    nprandom = sys.modules.get("numpy.random")
+    if "numpy" in modules and nprandom is not None:
+        # NumPy ≥ 2 imports numpy.random lazily; until it is imported there is no global
+        # RNG to seed, and the post-import hook seeds it the moment it is.
+        _unwrapped(nprandom.seed)(seed % 2**32)
         seeded.append("numpy")
     torch = modules.get("torch")
     if torch is not None:

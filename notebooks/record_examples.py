@@ -1,0 +1,55 @@
+"""Execute and record the example notebooks, in place.
+
+The examples are stored *with* outputs and records, as an author would commit them, so
+that `repro-nb check notebooks/` has something to reproduce. `iris_classifier` and
+`sales_analysis` run top to bottom with the recorder (`repro-nb run --in-place`).
+`classic_mistakes` replays its author's session in the order kept in
+`metadata.repro_nb_example.execution_order` — out of order, as the mistakes require —
+through a headless frontend that stores outputs and records like JupyterLab would.
+
+    python notebooks/record_examples.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from repro_nb.execute import run_notebook
+from repro_nb.fileio import read_notebook, write_notebook
+from repro_nb.session import KernelSession
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def record_top_to_bottom(name: str) -> None:
+    path = os.path.join(HERE, name)
+    result = run_notebook(path)
+    if not result.ok:
+        sys.exit(f"{name}: {result.status}: {result.failure}")
+    write_notebook(result.nb, path)
+    print(f"{name}: {len(result.executed)} cells recorded")
+
+
+def record_replay(name: str) -> None:
+    path = os.path.join(HERE, name)
+    nb = read_notebook(path)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("repro_nb", None)
+    nb.metadata.pop("repro_nb", None)
+    order = nb.metadata["repro_nb_example"]["execution_order"]
+    index_of = {cell.get("id"): i for i, cell in enumerate(nb.cells)}
+    with KernelSession(nb, path) as session:
+        for n, cell_id in enumerate(order):
+            session.run(index_of[cell_id])
+            if n == 0:  # the recorder is loaded by the first cell: now attach like a frontend
+                session.open_comm()
+    write_notebook(nb, path)
+    print(f"{name}: replayed {len(order)} cells in the author's order")
+
+
+if __name__ == "__main__":
+    record_top_to_bottom("iris_classifier.ipynb")
+    record_top_to_bottom("sales_analysis.ipynb")
+    record_replay("classic_mistakes.ipynb")

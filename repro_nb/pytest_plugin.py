@@ -1,0 +1,88 @@
+"""pytest plugin: ``pytest --repro-nb notebooks/`` checks each notebook as a test item.
+
+Each ``.ipynb`` becomes one item that re-executes the notebook in a fresh kernel (the
+same check as ``repro-nb check``); a failure shows the drift report with its causes.
+Configuration is shared with the CLI: ``[tool.repro-nb]`` in ``pyproject.toml``, with
+command-line options taking precedence. Works with pytest-xdist (``-n 2``).
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from .settings import HELP, Settings, load_settings
+
+_SETTINGS_KEY = pytest.StashKey[Settings]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("repro-nb", "notebook reproducibility (repro-nb)")
+    group.addoption("--repro-nb", action="store_true", default=False,
+                    help="collect .ipynb files and check that they reproduce their stored outputs")
+    group.addoption("--repro-nb-timeout", type=float, default=None, help=HELP["timeout"])
+    group.addoption("--repro-nb-kernel", default=None, help=HELP["kernel"])
+    group.addoption("--repro-nb-rtol", type=float, default=None, help=HELP["rtol"])
+    group.addoption("--repro-nb-atol", type=float, default=None, help=HELP["atol"])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("repro_nb"):
+        return
+    settings = load_settings(start=str(config.rootpath))
+    config.stash[_SETTINGS_KEY] = settings.override(
+        timeout=config.getoption("repro_nb_timeout"),
+        kernel=config.getoption("repro_nb_kernel"),
+        rtol=config.getoption("repro_nb_rtol"),
+        atol=config.getoption("repro_nb_atol"),
+    )
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> "NotebookFile | None":
+    config = parent.config
+    if file_path.suffix != ".ipynb" or not config.getoption("repro_nb"):
+        return None
+    if ".ipynb_checkpoints" in file_path.parts:
+        return None
+    settings = config.stash[_SETTINGS_KEY]
+    text = str(file_path)
+    if any(fnmatch.fnmatch(text, g) or fnmatch.fnmatch(file_path.name, g) for g in settings.skip):
+        return None
+    return NotebookFile.from_parent(parent, path=file_path)
+
+
+class NotebookFile(pytest.File):
+    def collect(self) -> Iterator["NotebookItem"]:
+        yield NotebookItem.from_parent(self, name=self.path.name)
+
+
+class NotebookDrift(Exception):
+    """Raised by an item whose notebook did not reproduce; carries the result."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
+class NotebookItem(pytest.Item):
+    def runtest(self) -> None:
+        from .check import check_notebook
+
+        settings = self.config.stash[_SETTINGS_KEY]
+        result = check_notebook(str(self.path), settings.check_options())
+        self.user_properties.append(("repro-nb-verdict", result.verdict))
+        if result.verdict != "reproduced":
+            raise NotebookDrift(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, NotebookDrift):
+            from .report.terminal import notebook_details
+
+            return notebook_details(excinfo.value.result)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, None, f"repro-nb check {self.path.name}"
