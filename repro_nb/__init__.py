@@ -30,3 +30,14 @@ def current_record() -> dict[str, Any] | None:
 
     recorder = current_recorder()
     return recorder.sidecar() if recorder else None
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """Where jupyter_server finds the server extension enabled as ``repro_nb``.
+
+    Imported only when a Jupyter server loads the extension: ``import repro_nb`` in a
+    kernel must stay free of jupyter_server and tornado.
+    """
+    from .server import ReproNBServer
+
+    return [{"module": "repro_nb.server", "app": ReproNBServer}]

@@ -99,16 +99,32 @@ class Recorder:
         self._positions: dict[str, int] = {}
         self._positions_source: tuple[str, int] | None = None  # (notebook path, mtime_ns) read from
         self._executed: list[tuple[str, int | None]] = []  # (cell id, position) in execution order
+        self._sidecar_written: str | None = None
         self.seeds.install()
         self.monitor.install_wrappers()
+        self.config.observe(self._config_changed, names=["hash_algorithm", "max_hash_bytes", "ignore"])
 
     # -- lifecycle ----------------------------------------------------------------
 
     def close(self) -> None:
         """Stop recording and put every wrapped function back."""
+        self.config.unobserve(self._config_changed, names=["hash_algorithm", "max_hash_bytes", "ignore"])
         self.monitor.close()
         self.seeds.uninstall()
         self._current = None
+
+    def _config_changed(self, change: Any) -> None:
+        """``%config ReproNB.…`` during the session applies from the next cell on."""
+        if change["name"] in ("hash_algorithm", "max_hash_bytes"):
+            # a new hasher, so no digest of the old algorithm is served from its cache
+            self.hasher = FileHasher(self.config.hash_algorithm, max_bytes=self.config.max_hash_bytes)
+        else:
+            self.filter = PathFilter(self.config.ignore)
+            for path in (self.notebook_path, self._sidecar_written):
+                if path:
+                    self.filter.exclude(path)
+            if self.notebook_path:
+                self.filter.exclude(record_mod.sidecar_path(self.notebook_path))
 
     def set_notebook_path(self, path: str | None) -> None:
         if path:
@@ -165,7 +181,7 @@ class Recorder:
             cell["editor_uri"] = current.editor_uri
         warnings: list[JSON] = []
         try:
-            self._record_cell(cell, current, events, warnings)
+            self._record_cell(cell, current, events, warnings, error)
         except Exception as exc:  # noqa: BLE001 - the recorder must never break a cell
             warnings.append({"kind": "recorder-error", "message": f"repro-nb could not record this cell: {exc!r}"})
         for w in warnings:
@@ -181,7 +197,10 @@ class Recorder:
                 pass
         return cell
 
-    def _record_cell(self, cell: JSON, current: _CellInProgress, events: list[Any], warnings: list[JSON]) -> None:
+    def _record_cell(
+        self, cell: JSON, current: _CellInProgress, events: list[Any], warnings: list[JSON],
+        error: BaseException | None = None,
+    ) -> None:
         where = {"cell_id": current.cell_id, "execution_count": cell["execution_count"]}
         if self.config.record_seeds:
             cell["seeds"] = [dict(s, **where) for s in current.seeds]
@@ -208,7 +227,7 @@ class Recorder:
         if self.config.record_data:
             cwd = self._cwd()
             accesses = AccessMonitor.resolve(events, cwd, self.filter)
-            cell["reads"], cell["writes"] = self._data(accesses, cell["execution_count"], warnings)
+            cell["reads"], cell["writes"] = self._data(accesses, cell["execution_count"], warnings, _failed_open(error, cwd))
             warnings.extend(self._check_pins(files_only=True))
         if self.config.record_order and current.cell_id:
             order_warning = self._order_warning(current.cell_id)
@@ -275,13 +294,20 @@ class Recorder:
             return None
         return self.hasher.hash_file(path)
 
-    def _data(self, accesses: list[FileAccess], execution_count: int | None, warnings: list[JSON]) -> tuple[list[JSON], list[JSON]]:
+    def _data(
+        self, accesses: list[FileAccess], execution_count: int | None, warnings: list[JSON],
+        failed_open: str | None = None,
+    ) -> tuple[list[JSON], list[JSON]]:
         reads: list[JSON] = []
         writes: list[JSON] = []
         base = self.base_dir
         for access in accesses:
             digest = self._digest(access.path)
             if digest is None:
+                continue
+            if digest.status == "missing" and (not access.read or access.path == failed_open):
+                # A write that left no file (a scratch file removed or renamed into place,
+                # or a failed open), or the open that made the cell raise: no data here.
                 continue
             shown = display_path(access.path, base)
             item: JSON = {"path": shown, "kind": "file", "status": digest.status, "size": digest.size, "hash": digest.hash}
@@ -293,8 +319,9 @@ class Recorder:
                 if previous is not None and digest.status == "ok" and previous[0] != digest.hash:
                     warnings.append(self._changed_warning(shown, previous, digest.hash))
                 if digest.status == "missing":
+                    how = "deleted by the cell after it was read" if access.gone else "does not exist after the cell"
                     warnings.append({"kind": "data-missing", "path": shown,
-                                     "message": f"{shown} was read but no longer exists after the cell"})
+                                     "message": f"{shown} was opened for reading but {how}: its content is not recorded"})
                 reads.append(item)
                 self._last_read[shown] = (digest.hash, execution_count)
             if access.write:
@@ -328,7 +355,8 @@ class Recorder:
         """Pin a file or directory: record its hash now; later changes are reported."""
         absolute = os.path.abspath(os.path.join(self._cwd(), os.fsdecode(path)))
         shown = display_path(absolute, self.base_dir)
-        item = self._pin_digest(absolute, shown)
+        with self.monitor.paused():
+            item = self._pin_digest(absolute, shown)
         if item["status"] not in ("ok",):
             return item
         self._pins[absolute] = item
@@ -337,7 +365,9 @@ class Recorder:
 
     def _pin_digest(self, absolute: str, shown: str) -> JSON:
         if os.path.isdir(absolute):
-            d: DirectoryDigest = self.hasher.hash_directory(absolute, ignore=lambda p: self.filter.ignored(p))
+            d: DirectoryDigest = self.hasher.hash_directory(
+                absolute, ignore=lambda rel: self.filter.ignored(os.path.join(absolute, rel))
+            )
             item: JSON = {"path": shown, "kind": "directory", "status": d.status, "size": d.size, "hash": d.hash,
                           "files": d.files, "pinned": True}
             if d.skipped:
@@ -348,7 +378,8 @@ class Recorder:
 
     def check_pins(self) -> list[JSON]:
         """Re-check every pinned file and directory (directories can be slow: on demand)."""
-        return self._check_pins(files_only=False)
+        with self.monitor.paused():
+            return self._check_pins(files_only=False)
 
     def _check_pins(self, files_only: bool) -> list[JSON]:
         found: list[JSON] = []
@@ -458,9 +489,22 @@ class Recorder:
             if self.notebook_path
             else os.path.join(self._cwd(), "notebook" + record_mod.SIDECAR_SUFFIX)
         )
-        self.filter.exclude(os.path.abspath(target))
-        record_mod.write_sidecar(target, self.sidecar())
+        self._sidecar_written = os.path.abspath(target)
+        self.filter.exclude(self._sidecar_written)
+        with self.monitor.paused():
+            record_mod.write_sidecar(target, self.sidecar())
         return target
+
+
+def _failed_open(error: BaseException | None, cwd: str) -> str | None:
+    """The absolute path whose opening made the cell raise (``FileNotFoundError: x.csv``)."""
+    filename = getattr(error, "filename", None) if isinstance(error, OSError) else None
+    if filename is None or isinstance(filename, int):
+        return None
+    try:
+        return os.path.normpath(os.path.join(cwd, os.fsdecode(filename)))
+    except (TypeError, ValueError):
+        return None
 
 
 def _error_json(error: BaseException | None) -> JSON | None:
@@ -484,4 +528,7 @@ def _unseeded_message(entry: JSON) -> str:
             f"{entry.get('api', library)}() without a seed: results change on every run "
             f"(pass a seed, or %repro_seed; the entropy drawn is recorded)"
         )
-    return f"{library} random state advanced but {library} was never seeded in this session (use %repro_seed N)"
+    return (
+        f"the global random state of {library} advanced in this cell, but {library} was never "
+        f"seeded in this session: results change on every run (use %repro_seed N)"
+    )

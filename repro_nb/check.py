@@ -120,8 +120,15 @@ class NotebookResult:
         }
 
 
-def check_notebook(path: str, options: CheckOptions | None = None) -> NotebookResult:
-    """Re-execute ``path`` in a fresh kernel and report whether its outputs came back."""
+def check_notebook(
+    path: str,
+    options: CheckOptions | None = None,
+    on_cell_start: Callable[[int, int], None] | None = None,
+) -> NotebookResult:
+    """Re-execute ``path`` in a fresh kernel and report whether its outputs came back.
+
+    ``on_cell_start(index, total)`` reports progress (the server's check shows it).
+    """
     opts = options or CheckOptions()
     start = time.perf_counter()
     try:
@@ -132,7 +139,7 @@ def check_notebook(path: str, options: CheckOptions | None = None) -> NotebookRe
     try:
         run = run_notebook(
             stored, notebook_path=path, kernel_name=opts.kernel_name,
-            timeout=opts.timeout, startup_timeout=opts.startup_timeout,
+            timeout=opts.timeout, startup_timeout=opts.startup_timeout, on_cell_start=on_cell_start,
         )
     except ReproError as exc:
         return NotebookResult(path, "error", message=str(exc), has_record=old is not None, stored=stored,

@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, help=HELP["jobs"])
     check.add_argument("--kernel", help=HELP["kernel"])
     check.add_argument("-q", "--quiet", action="store_true", help="only the summary table")
+    check.add_argument("--progress-jsonl", action="store_true", help=argparse.SUPPRESS)  # for the server extension
     _compare_args(check)
 
     diff = sub.add_parser("diff", help="compare two executed notebooks (executes nothing)")
@@ -149,6 +150,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not paths:
         raise ReproError(f"no notebooks found in {', '.join(args.targets)}")
     options = settings.check_options()
+    if args.progress_jsonl:
+        # Machine-readable progress on stderr, one JSON object a line: what the server
+        # extension relays to the lab panel while a check runs.
+        from .check import check_notebook
+
+        def cell_started(index: int, total: int) -> None:
+            print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
+
+        results = [check_notebook(path, options, on_cell_start=cell_started) for path in paths]
+        return _report(args, results)
     progress = _Progress(len(paths))
     results = check_many(paths, options, jobs=settings.jobs, on_result=progress.update)
     progress.close()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
@@ -40,6 +40,8 @@ class ExecutionObserver:
     executed: list[int] = field(default_factory=list)
     records: int = 0
     record_errors: list[str] = field(default_factory=list)
+    #: called with (cell index, number of cells) as each cell starts; must not raise
+    on_cell_start: Callable[[int, int], None] | None = None
 
 
 def _setup_code(notebook_path: str | None, cell_ids: list[str]) -> str:
@@ -116,6 +118,11 @@ class ReproNotebookClient(PapermillNotebookClient):
     async def async_execute_cell(self, cell: Any, cell_index: int, execution_count: int | None = None,
                                  store_history: bool = True) -> Any:
         self.observer.current_index = cell_index
+        if self.observer.on_cell_start is not None:
+            try:
+                self.observer.on_cell_start(cell_index, len(self.nb.cells))
+            except Exception:  # noqa: BLE001 - progress reporting must not stop a run
+                pass
         self._executing_cell_id = cell.get("id")
         try:
             result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)

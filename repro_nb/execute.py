@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import nbformat
 
@@ -71,6 +71,7 @@ def run_notebook(
     timeout: float | None = None,
     startup_timeout: float = 60,
     cwd: str | None = None,
+    on_cell_start: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Execute a notebook top to bottom in a fresh kernel with the recorder loaded.
 
@@ -90,7 +91,7 @@ def run_notebook(
     kernel = kernel_for(nb, kernel_name)
     abs_path = os.path.abspath(notebook_path) if notebook_path else None
     workdir = cwd or (os.path.dirname(abs_path) if abs_path else os.getcwd())
-    observer = ExecutionObserver(notebook_path=abs_path)
+    observer = ExecutionObserver(notebook_path=abs_path, on_cell_start=on_cell_start)
     logging.getLogger("papermill").setLevel(logging.WARNING)
     start = time.perf_counter()
     failure: CellFailure | None = None

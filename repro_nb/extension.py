@@ -27,6 +27,8 @@ def load_ipython_extension(ip: Any) -> None:
     if id(ip) in _LOADED:
         return
     config = ReproNB(parent=ip)
+    # %config only reaches configurables the shell knows of.
+    ip.configurables.append(config)
     recorder = Recorder(config, notebook_path=detect_notebook_path(ip.user_ns))
 
     def pre_run_cell(info: Any) -> None:
@@ -53,6 +55,8 @@ def unload_ipython_extension(ip: Any) -> None:
     ip.events.unregister("post_run_cell", loaded.post)
     loaded.channel.close()
     loaded.recorder.close()
+    if loaded.recorder.config in ip.configurables:
+        ip.configurables.remove(loaded.recorder.config)
     loaded.magics.recorder = None  # the magics stay defined but say "not recording"
 
 

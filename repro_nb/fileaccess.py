@@ -14,9 +14,10 @@ import fnmatch
 import os
 import sys
 import sysconfig
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 READ = "r"
 WRITE = "w"
@@ -26,11 +27,16 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 @dataclass(frozen=True)
 class FileAccess:
-    """One file a cell touched: absolute path (str, may carry surrogate escapes) and how."""
+    """One file a cell touched: absolute path (str, may carry surrogate escapes) and how.
+
+    ``gone`` says the cell itself removed the file or renamed it away after opening it
+    (a temporary file, an atomic write's scratch file, a file deleted after reading).
+    """
 
     path: str
     read: bool
     write: bool
+    gone: bool = False
 
 
 class _Sink:
@@ -47,10 +53,15 @@ _SINK = _Sink()
 _HOOK_INSTALLED = False
 
 
+#: Audited events the recorder keeps: opens, plus removals and renames so that a file
+#: written to a scratch name and renamed into place is recorded under its final name.
+_EVENTS = frozenset({"open", "sqlite3.connect", "os.remove", "os.rename"})
+
+
 def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
-    # Hot path: runs for every audited event in the process. Keep it to a flag test
-    # and an append; anything that can raise is out of place here.
-    if _SINK.enabled and (event == "open" or event == "sqlite3.connect"):
+    # Hot path: runs for every audited event in the process. Keep it to a flag test,
+    # a set lookup and an append; anything that can raise is out of place here.
+    if _SINK.enabled and event in _EVENTS:
         _SINK.events.append((event, args, None))
 
 
@@ -87,6 +98,16 @@ class AccessMonitor:
     def install_wrappers(self) -> None:
         self._wrappers.install()
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The recorder's own file I/O inside a cell (``%repro_data``, ``%repro_save``) is not the cell's."""
+        was_enabled = _SINK.enabled
+        _SINK.enabled = False
+        try:
+            yield
+        finally:
+            _SINK.enabled = was_enabled
+
     def close(self) -> None:
         _SINK.enabled = False
         _SINK.events = []
@@ -95,29 +116,58 @@ class AccessMonitor:
     @staticmethod
     def resolve(events: Iterable[tuple[Any, ...]], cwd: str, ignore: "PathFilter") -> list[FileAccess]:
         """Merge a cell's raw events into one :class:`FileAccess` per file, in first-seen order."""
-        merged: dict[str, list[bool]] = {}
+        merged: dict[str, list[bool]] = {}  # path -> [read, write, gone]
         for event, args, _ in events:
+            args = tuple(args)
+            if event == "os.remove":  # (path, dir_fd)
+                path = _event_path(args[0] if args else None, cwd, args[1] if len(args) > 1 else None)
+                if path is not None and path in merged:
+                    merged[path][2] = True
+                continue
+            if event == "os.rename":  # (src, dst, src_dir_fd, dst_dir_fd); also os.replace
+                src = _event_path(args[0] if args else None, cwd, args[2] if len(args) > 2 else None)
+                if src is None or src not in merged:
+                    continue
+                merged[src][2] = True
+                dst = _event_path(args[1] if len(args) > 1 else None, cwd, args[3] if len(args) > 3 else None)
+                if merged[src][1] and dst is not None and not ignore.ignored(dst):
+                    moved = merged.setdefault(dst, [False, False, False])
+                    moved[1] = True
+                    moved[2] = False
+                continue
             if event == "open":
-                raw_path, mode, flags = (tuple(args) + (None, None, None))[:3]
+                raw_path, mode, flags = (args + (None, None, None))[:3]
                 read, write = _access_kind(mode, flags)
             else:  # sqlite3.connect(database)
                 raw_path = args[0] if args else None
                 read, write = True, True
-            if raw_path is None or isinstance(raw_path, int):
-                continue  # file descriptors: the open that made them was seen already
-            try:
-                text = os.fsdecode(raw_path)
-            except (TypeError, ValueError):
+            if isinstance(raw_path, str) and (raw_path == ":memory:" or raw_path.startswith("file:")):
                 continue
-            if not text or text == ":memory:" or text.startswith("file:"):
+            path = _event_path(raw_path, cwd)
+            if path is None or ignore.ignored(path):
                 continue
-            path = os.path.normpath(os.path.join(cwd, text))
-            if ignore.ignored(path):
-                continue
-            flags_seen = merged.setdefault(path, [False, False])
+            flags_seen = merged.setdefault(path, [False, False, False])
             flags_seen[0] |= read
             flags_seen[1] |= write
-        return [FileAccess(p, r, w) for p, (r, w) in merged.items()]
+            flags_seen[2] = False  # opened again after a removal: it exists again
+        return [FileAccess(p, r, w, g) for p, (r, w, g) in merged.items()]
+
+
+def _event_path(raw_path: Any, cwd: str, dir_fd: Any = None) -> str | None:
+    """An audit event's path argument as a normalised absolute str, or ``None``.
+
+    File descriptors and paths relative to a directory descriptor are left out: the open
+    that made them was seen already, or resolving them would need I/O.
+    """
+    if raw_path is None or isinstance(raw_path, int) or dir_fd not in (None, -1):  # audit passes -1 for "none"
+        return None
+    try:
+        text = os.fsdecode(raw_path)
+    except (TypeError, ValueError):
+        return None
+    if not text:
+        return None
+    return os.path.normpath(os.path.join(cwd, text))
 
 
 def _access_kind(mode: Any, flags: Any) -> tuple[bool, bool]:

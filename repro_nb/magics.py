@@ -18,7 +18,6 @@ from IPython.display import display
 from . import render
 from .capture import Recorder
 from .errors import ReproError
-from .seeds import seed_everything
 
 _MAX_SEED = 2**32 - 1  # NumPy's legacy global RNG takes seeds below 2**32
 
@@ -56,11 +55,9 @@ class ReproMagics(Magics):
                 raise UsageError(f"%repro_seed: the seed must be an integer, not {args.seed!r}") from None
             if not 0 <= seed <= _MAX_SEED:
                 raise UsageError(f"%repro_seed: the seed must be between 0 and {_MAX_SEED}, not {seed}")
-        for library in seed_everything(seed):
-            recorder.record_seed(library, "%repro_seed", seed)
         # NumPy, PyTorch, TensorFlow imported later in the session get the same seed the
         # moment their import finishes.
-        recorder.seeds.pending_seed = seed
+        recorder.seeds.seed_all(seed)
         self.shell.user_ns["REPRO_SEED"] = seed
 
     @magic_arguments()

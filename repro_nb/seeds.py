@@ -16,6 +16,7 @@ change what the session has loaded.
 """
 from __future__ import annotations
 
+import importlib
 import random
 import sys
 from dataclasses import dataclass
@@ -102,6 +103,7 @@ class SeedTracker:
         self._originals: dict[tuple[int, str], tuple[Any, str, Any]] = {}
         self._wrapped_libraries: set[str] = set()
         self.seeded: set[str] = set()
+        self._seeding_now = False
 
     # -- wrapping -----------------------------------------------------------------
 
@@ -145,10 +147,28 @@ class SeedTracker:
                     self._wrap(jr, name, "jax", f"jax.random.{name}")
             self._wrapped_libraries.add("jax")
 
+    def seed_all(self, seed: int) -> list[str]:
+        """``%repro_seed``: seed every RNG present now and each one imported later; record it.
+
+        NumPy imported but its ``numpy.random`` not yet loaded (NumPy ≥ 2 loads it on first
+        use) counts as present: the user who typed ``import numpy`` expects it seeded now.
+        """
+        self.pending_seed = seed
+        self._seeding_now = True  # the import below must not make the hook seed (and record) twice
+        try:
+            if "numpy" in sys.modules and "numpy.random" not in sys.modules:
+                importlib.import_module("numpy.random")
+            libraries = seed_everything(seed)
+        finally:
+            self._seeding_now = False
+        for library in libraries:
+            self.record_seeding(library, "%repro_seed", seed)
+        return libraries
+
     def _on_import(self, name: str, module: Any) -> None:
         library = _RNG_MODULES.get(name, name)
         self.install()
-        if self.pending_seed is not None:
+        if self.pending_seed is not None and not self._seeding_now:
             for seeded in seed_everything(self.pending_seed, only=(library,)):
                 self.record_seeding(seeded, "%repro_seed", self.pending_seed)
         fingerprint = self.fingerprints().get(library)

@@ -412,8 +412,48 @@ def test_file_deleted_during_the_cell(kernel: KernelSession, workdir: Path) -> N
     [read] = cell["reads"]
     assert read["status"] == "missing" and read["hash"] is None
     [warning] = warnings_of(cell, "data-missing")
-    assert warning["path"] == shown and "no longer exists" in warning["message"]
+    assert warning["path"] == shown and "deleted by the cell after it was read" in warning["message"]
     assert_still_recording(kernel)
+
+
+def test_file_deleted_by_someone_else_during_the_cell(kernel: KernelSession, workdir: Path) -> None:
+    shown = rel(kernel, workdir / "vanishing.csv")
+    (workdir / "vanishing.csv").write_text("a\n1\n")
+    kernel.run_recorded(f"text = open({shown!r}).read()")
+    # another process removes it while the next reading cell runs
+    cell = kernel.run_recorded(
+        f"text = open({shown!r}).read()\n"
+        f"import subprocess\nsubprocess.run(['rm', {shown!r}], check=True)"
+    )
+    [warning] = warnings_of(cell, "data-missing")
+    assert "does not exist after the cell" in warning["message"]
+    assert_still_recording(kernel)
+
+
+def test_failed_open_is_an_error_not_data(kernel: KernelSession, workdir: Path) -> None:
+    shown = rel(kernel, workdir / "typo.csv")
+    result = kernel.execute(f"open({shown!r}).read()")
+    assert result.error is not None and result.error["ename"] == "FileNotFoundError"
+    cell = kernel.last_cell()
+    assert cell["reads"] == [] and cell["warnings"] == []
+    assert cell["error"]["ename"] == "FileNotFoundError"
+    assert_still_recording(kernel)
+
+
+def test_scratch_files_are_left_out_and_renamed_writes_recorded_by_final_name(
+    kernel: KernelSession, workdir: Path
+) -> None:
+    final, scratch = rel(kernel, workdir / "out.json"), rel(kernel, workdir / ".out.json.tmp")
+    temporary = rel(kernel, workdir / "temporary.txt")
+    cell = kernel.run_recorded(
+        "import os\n"
+        f"with open({temporary!r}, 'w') as fh:\n    fh.write('scratch')\n"
+        f"os.remove({temporary!r})\n"
+        f"with open({scratch!r}, 'w') as fh:\n    fh.write('{{}}')\n"
+        f"os.replace({scratch!r}, {final!r})\n"
+    )
+    assert [(w["path"], w["hash"]) for w in cell["writes"]] == [(final, b3(b"{}"))]
+    assert cell["reads"] == [] and cell["warnings"] == []
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")

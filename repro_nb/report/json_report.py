@@ -17,7 +17,7 @@ import math
 import numbers
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -76,8 +76,10 @@ def validate_document(document: Any) -> None:
     """Raise :class:`ReportError` unless ``document`` matches the current schema."""
     try:
         _validator()(document)
-    except fastjsonschema.JsonSchemaException as exc:
+    except fastjsonschema.JsonSchemaValueException as exc:
         raise ReportError(f"invalid repro-nb check report: {exc.message}") from exc
+    except fastjsonschema.JsonSchemaException as exc:
+        raise ReportError(f"invalid repro-nb check report: {exc}") from exc
 
 
 def to_document(
@@ -91,7 +93,7 @@ def to_document(
     ``command`` is the command line, for the reader's information; ``created_at``
     defaults to now (tests pass a fixed time).
     """
-    when = (created_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    when = (created_at or datetime.now(UTC)).astimezone(UTC)
     notebooks = [_plain(result.to_json()) for result in results]
     summary: JSON = {"notebooks": len(results)}
     for verdict in VERDICTS:
@@ -107,8 +109,17 @@ def to_document(
 
 
 def dumps(document: Mapping[str, Any]) -> str:
-    """Strict JSON (no NaN/Infinity literals), stable key order, UTF-8 kept readable."""
-    return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    """Strict JSON (no NaN/Infinity literals), non-ASCII text kept readable.
+
+    Text from notebook outputs can hold lone surrogates, which UTF-8 cannot encode; such
+    a document is written with ``\\uXXXX`` escapes instead, which JSON allows.
+    """
+    text = json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(document, indent=1, ensure_ascii=True, allow_nan=False) + "\n"
+    return text
 
 
 def write_json(

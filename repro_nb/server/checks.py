@@ -1,0 +1,406 @@
+"""Checks started from the panel: ``repro-nb check`` in a subprocess, supervised.
+
+A check is exactly what ``repro-nb check NB --json F`` does on the command line, run as
+a child process rather than in the server: a notebook's code must never run inside the
+Jupyter server, a crash or a hung kernel must not take the server with it, and the whole
+tree (the checker and the kernel it started) must be killable on cancel.
+
+Life of a check (:class:`CheckManager`):
+
+1. :meth:`~CheckManager.start` refuses a second check of a notebook that is being
+   checked (by resolved file, so two paths to one file are one notebook), registers the
+   check as ``running`` and starts the supervisor task; the server answers at once.
+2. The supervisor starts ``python -m repro_nb.cli check ABS --json TMP/report.json
+   --progress-jsonl -q`` in its own session (process group), in the server's root
+   directory, reads its stderr line by line — ``{"event": "cell", "index", "total"}``
+   lines become ``progress``, the rest is kept as the tail of the log — and waits.
+3. When the checker exits, its report decides the state: a report with the notebook's
+   result means the check *ran*, whatever the exit code (0 reproduced, 1 drifted or
+   failed, 2 when the result's verdict is ``"error"``, e.g. the kernel is not installed
+   — the result carries that verdict and its message): state ``done``. No report means
+   the checker itself could not run: state ``failed`` with the checker's error line.
+4. :meth:`~CheckManager.cancel` sends SIGTERM to the checker's process group and to the
+   group of every process it started (jupyter_client starts kernels in a session of
+   their own, so killing the checker's group alone would leave the kernel to notice its
+   parent is gone), then SIGKILL to whatever is left after a grace period.
+
+The per-check temporary directory holds the report and serves as the checker's
+``JUPYTER_RUNTIME_DIR``, so a killed kernel's connection file goes with it. Finished
+checks are kept in memory, the most recent ``keep_finished`` of them.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from ..errors import ReproError
+
+__all__ = ["AlreadyRunning", "Check", "CheckManager", "NotRunning", "UnknownCheck"]
+
+CheckState = Literal["running", "done", "failed", "cancelled"]
+
+#: Longest stderr line read (a traceback line can be long; progress lines are short).
+_LINE_LIMIT = 1 << 20
+#: How many non-progress stderr lines are kept to explain a failure.
+_TAIL_LINES = 40
+#: After the checker exits, how long its stderr may stay open (a kernel that inherited
+#: it may take a moment to die) before we stop reading.
+_STDERR_DRAIN_S = 5.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
+
+
+@dataclass
+class Check:
+    """One check: what the API reports (:meth:`to_json`) plus what supervising it needs."""
+
+    id: str
+    path: str
+    """Contents-API path, as the API reports it."""
+    os_path: str
+    real_path: str
+    state: CheckState = "running"
+    started_at: datetime = field(default_factory=_now)
+    finished_at: datetime | None = None
+    progress: dict[str, int] | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    process: asyncio.subprocess.Process | None = field(default=None, repr=False)
+    cancel_requested: bool = False
+    stderr_tail: deque[str] = field(default_factory=lambda: deque(maxlen=_TAIL_LINES), repr=False)
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "state": self.state,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "progress": dict(self.progress) if self.progress else None,
+            "result": self.result,
+            "error": self.error,
+        }
+
+
+class AlreadyRunning(Exception):
+    """A check of this notebook is running; ``check`` is that check."""
+
+    def __init__(self, check: Check) -> None:
+        super().__init__(f"a check of {check.path} is already running")
+        self.check = check
+
+
+class UnknownCheck(KeyError):
+    """No check with this id (never started, or dropped from the history)."""
+
+
+class NotRunning(Exception):
+    """The check already finished, so it cannot be cancelled."""
+
+    def __init__(self, check: Check) -> None:
+        super().__init__(f"the check of {check.path} has already finished ({check.state})")
+        self.check = check
+
+
+class CheckManager:
+    """Starts, tracks, cancels and forgets checks; one instance per server."""
+
+    def __init__(
+        self,
+        root_dir: str,
+        *,
+        keep_finished: int = 50,
+        cancel_grace: float = 3.0,
+        python: str = sys.executable,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.root_dir = root_dir
+        self.keep_finished = keep_finished
+        self.cancel_grace = cancel_grace
+        self.python = python
+        self.log = log or logging.getLogger(__name__)
+        self._checks: dict[str, Check] = {}  # in start order
+        self._finished: deque[str] = deque()  # ids, in finish order
+
+    # -- queries ------------------------------------------------------------------
+
+    def get(self, check_id: str) -> Check:
+        try:
+            return self._checks[check_id]
+        except KeyError:
+            raise UnknownCheck(check_id) from None
+
+    def list_checks(self, path: str | None = None) -> list[Check]:
+        """Checks newest first, optionally only those of one API path."""
+        return [c for c in reversed(self._checks.values()) if path is None or c.path == path]
+
+    def running_for(self, real_path: str) -> Check | None:
+        return next((c for c in self._checks.values() if c.running and c.real_path == real_path), None)
+
+    # -- life cycle ---------------------------------------------------------------
+
+    def start(self, path: str, os_path: str, real_path: str, *, timeout: float | None = None) -> Check:
+        """Register a check of a saved notebook and start it in the background.
+
+        Synchronous up to the registration, so two requests for one notebook cannot
+        both pass the "already running" test.
+        """
+        running = self.running_for(real_path)
+        if running is not None:
+            raise AlreadyRunning(running)
+        check = Check(id=uuid.uuid4().hex, path=path, os_path=os_path, real_path=real_path)
+        self._checks[check.id] = check
+        check.task = asyncio.create_task(self._supervise(check, timeout))
+        return check
+
+    async def cancel(self, check_id: str) -> Check:
+        """Cancel a running check; return once its processes are gone."""
+        check = self.get(check_id)
+        if not check.running:
+            raise NotRunning(check)
+        check.cancel_requested = True
+        if check.process is not None:
+            await self._terminate(check.process)
+        self._finish(check, "cancelled")
+        if check.task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(check.task), self.cancel_grace + _STDERR_DRAIN_S + 5)
+            except TimeoutError:
+                self.log.warning("repro-nb: the supervisor of check %s did not finish after cancel", check.id)
+        return check
+
+    async def shutdown(self) -> None:
+        """Cancel every running check (the server is stopping)."""
+        running = [c.id for c in self._checks.values() if c.running]
+        await asyncio.gather(*(self.cancel(check_id) for check_id in running), return_exceptions=True)
+
+    # -- supervision --------------------------------------------------------------
+
+    def _command(self, check: Check, report: str, timeout: float | None) -> list[str]:
+        argv = [self.python, "-m", "repro_nb.cli", "check", check.os_path, "--json", report, "--progress-jsonl", "-q"]
+        if timeout is not None:
+            argv += ["--timeout", repr(float(timeout))]
+        return argv
+
+    async def _supervise(self, check: Check, timeout: float | None) -> None:
+        workdir = tempfile.mkdtemp(prefix="repro-nb-check-")
+        try:
+            await self._run(check, workdir, timeout)
+        except Exception as exc:  # a bug here must not leave the check "running" forever
+            self.log.exception("repro-nb: check %s of %s crashed", check.id, check.path)
+            self._finish(check, "failed", error=f"internal error while supervising the check: {exc}")
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    async def _run(self, check: Check, workdir: str, timeout: float | None) -> None:
+        report = os.path.join(workdir, "report.json")
+        env = dict(os.environ, JUPYTER_RUNTIME_DIR=workdir)
+        self.log.info("repro-nb: checking %s (check %s)", check.path, check.id)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self._command(check, report, timeout),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                cwd=self.root_dir,
+                env=env,
+                start_new_session=True,
+                limit=_LINE_LIMIT,
+            )
+        except OSError as exc:
+            self._finish(check, "failed", error=f"cannot start the checker ({self.python}): {exc.strerror or exc}")
+            return
+        check.process = process
+        if check.cancel_requested:  # cancelled while the process was being created
+            await self._terminate(process)
+        assert process.stderr is not None
+        reader = asyncio.create_task(self._read_stderr(check, process.stderr))
+        returncode = await process.wait()
+        try:
+            await asyncio.wait_for(reader, _STDERR_DRAIN_S)
+        except TimeoutError:
+            pass  # wait_for cancelled the reader
+        if check.cancel_requested:  # killed by cancel(): there is no result to read
+            self._finish(check, "cancelled")
+            return
+        result = await asyncio.to_thread(self._read_result, report, check.path)
+        if result is not None:
+            self._finish(check, "done", result=result)
+        else:
+            self._finish(check, "failed", error=self._failure_message(check, returncode))
+
+    async def _read_stderr(self, check: Check, stream: asyncio.StreamReader) -> None:
+        while True:
+            try:
+                raw = await stream.readline()
+            except ValueError:  # a line longer than the limit: skip what was buffered
+                continue
+            if not raw:
+                return
+            line = raw.decode("utf-8", errors="replace").rstrip()
+            event = _progress_event(line)
+            if event is not None:
+                check.progress = event
+            elif line.strip():
+                check.stderr_tail.append(line)
+
+    def _read_result(self, report: str, api_path: str) -> dict[str, Any] | None:
+        """The notebook's entry of the checker's report, or ``None`` when there is none."""
+        if not os.path.exists(report):
+            return None
+        from ..report.json_report import read_json
+
+        try:
+            document = read_json(report)
+        except ReproError as exc:  # an unreadable report is a failed check, not a server error
+            self.log.warning("repro-nb: cannot read check report %s: %s", report, exc)
+            return None
+        notebooks = document.get("notebooks") or []
+        if not notebooks or not isinstance(notebooks[0], dict):
+            return None
+        result: dict[str, Any] = dict(notebooks[0])
+        result["path"] = api_path  # not the server's absolute file system path
+        return result
+
+    def _failure_message(self, check: Check, returncode: int) -> str:
+        """The line that says why the checker did not produce a report."""
+        tail = list(check.stderr_tail)
+        for line in reversed(tail):
+            if line.startswith("repro-nb: error: "):
+                return line[len("repro-nb: error: "):]
+        for line in reversed(tail):
+            if line.startswith("repro-nb:"):
+                return line[len("repro-nb:"):].strip()
+        if returncode < 0:
+            try:
+                name = signal.Signals(-returncode).name
+            except ValueError:
+                name = f"signal {-returncode}"
+            return f"the checker was killed by {name}"
+        last = next((line for line in reversed(tail) if not line.startswith(("[", " "))), None)
+        detail = f": {last}" if last else ""
+        return f"the checker exited with code {returncode} without a report{detail}"
+
+    def _finish(
+        self,
+        check: Check,
+        state: CheckState,
+        *,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        if not check.running:
+            return
+        check.state = state
+        check.finished_at = _now()
+        check.result = result
+        check.error = error
+        self.log.info("repro-nb: check %s of %s %s%s", check.id, check.path, state, f": {error}" if error else "")
+        self._finished.append(check.id)
+        while len(self._finished) > self.keep_finished:
+            self._checks.pop(self._finished.popleft(), None)
+
+    # -- killing ------------------------------------------------------------------
+
+    async def _terminate(self, process: asyncio.subprocess.Process) -> None:
+        """SIGTERM the checker's process group and its children's groups; SIGKILL after the grace period."""
+        groups = _process_groups(process.pid)
+        _signal_groups(groups, signal.SIGTERM)
+        deadline = time.monotonic() + self.cancel_grace
+        try:
+            await asyncio.wait_for(process.wait(), self.cancel_grace)
+        except TimeoutError:
+            pass
+        await asyncio.to_thread(_wait_groups_empty, groups, deadline)
+        # Kernels die of SIGTERM at once; a notebook that traps it does not get to linger.
+        # Linux does not reuse a group id while the group has members, so this reaches
+        # only what is left of our own process tree.
+        _signal_groups(groups, signal.SIGKILL)
+        await process.wait()
+
+
+def _progress_event(line: str) -> dict[str, int] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(event, dict) or event.get("event") != "cell":
+        return None
+    index, total = event.get("index"), event.get("total")
+    if not isinstance(index, int) or not isinstance(total, int):
+        return None
+    return {"cell": index, "total": total}
+
+
+def _process_groups(pid: int) -> set[int]:
+    """The process groups of ``pid`` (a session leader) and of all its descendants.
+
+    psutil comes with ipykernel; without it only the checker's own group is known, and
+    its kernel exits on its own a second after the checker dies (ipykernel polls its
+    parent).
+    """
+    own = os.getpgrp()
+    groups = {pid}
+    try:
+        import psutil
+    except ImportError:
+        return groups - {own}
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:  # already gone
+        children = []
+    for child in children:
+        try:
+            groups.add(os.getpgid(child.pid))
+        except OSError:
+            pass
+    groups.discard(own)  # never signal the server's own group
+    return groups
+
+
+def _signal_groups(groups: set[int], signum: int) -> None:
+    for group in groups:
+        try:
+            os.killpg(group, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _wait_groups_empty(groups: set[int], deadline: float) -> None:
+    """Wait until no process is left in ``groups`` or ``deadline`` (signal 0 only probes)."""
+    while time.monotonic() < deadline:
+        alive = False
+        for group in groups:
+            try:
+                os.killpg(group, 0)
+                alive = True
+            except (ProcessLookupError, PermissionError):
+                pass
+        if not alive:
+            return
+        time.sleep(0.05)

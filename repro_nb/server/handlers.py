@@ -1,0 +1,209 @@
+"""REST handlers under ``/repro-nb/…``: the contract is ``docs/rest-api.md``.
+
+Thin by design: parse the request, confine the path (:mod:`.paths`), ask the check
+manager (:mod:`.checks`) or read the saved notebook, answer JSON. Security comes from
+jupyter_server and is not re-implemented here:
+
+- every method is ``@tornado.web.authenticated`` (token or login cookie; an API handler
+  answers 403 instead of redirecting to the login page);
+- ``@authorized`` asks the server's authorizer: reading records and check results is
+  ``read`` on ``contents``; starting or cancelling a check runs code, so it is
+  ``execute`` on ``kernels``, as for a kernel's websocket;
+- POST and DELETE need the XSRF token when the request is cookie-authenticated
+  (:class:`~jupyter_server.base.handlers.APIHandler`'s ``check_xsrf_cookie``, untouched).
+
+Every error, ours or tornado's (401/403 from authentication, XSRF), is answered as
+``{"message": …, "reason": …}``.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from .._version import __version__
+from ..errors import ReproError
+from .checks import AlreadyRunning, CheckManager, NotRunning, UnknownCheck
+from .paths import NotebookLocation, PathRefused, normalize_api_path, resolve_notebook
+
+#: Version of the REST contract (docs/rest-api.md), bumped on incompatible changes.
+PROTOCOL_VERSION = 1
+#: Settings key under which the extension stores its :class:`CheckManager`.
+CHECKS_SETTING = "repro_nb_checks"
+
+_DEFAULT_REASONS = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+}
+
+
+class ApiError(web.HTTPError):
+    """An error the panel shows: an HTTP status, a reason code and a sentence.
+
+    The reason code travels in the JSON body, not in the HTTP status line; ``extra``
+    members are added to the body (the running check of a 409).
+    """
+
+    def __init__(self, status: int, reason: str, message: str, **extra: Any) -> None:
+        super().__init__(status, "%s", message)
+        self.error_reason = reason
+        self.message = message
+        self.extra = extra
+
+
+class ReproHandler(APIHandler):
+    """Common ground: the JSON error shape, path confinement, the check manager."""
+
+    auth_resource = "contents"
+
+    @property
+    def checks(self) -> CheckManager:
+        manager: CheckManager = self.settings[CHECKS_SETTING]
+        return manager
+
+    @property
+    def root_dir(self) -> str:
+        return str(self.settings.get("server_root_dir") or self.contents_manager.root_dir)
+
+    def notebook(self, path: object) -> NotebookLocation:
+        """The saved notebook ``path`` names, inside the root — or the 4xx saying why not."""
+        allow_hidden = bool(getattr(self.contents_manager, "allow_hidden", False))
+        try:
+            return resolve_notebook(self.root_dir, path, allow_hidden=allow_hidden)
+        except PathRefused as exc:
+            raise ApiError(exc.status, exc.reason, exc.message) from None
+
+    def reply(self, payload: dict[str, Any], status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(payload))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        body: dict[str, Any]
+        if isinstance(exc, ApiError):
+            body = {"message": exc.message, "reason": exc.error_reason, **exc.extra}
+        elif isinstance(exc, web.HTTPError):
+            message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
+            body = {
+                "message": message or self._reason,
+                "reason": _DEFAULT_REASONS.get(status_code, "server-error" if status_code >= 500 else "error"),
+            }
+        else:  # a bug: tornado has logged the traceback; the panel gets one sentence
+            body = {"message": f"internal error in the repro-nb server extension: {exc}", "reason": "server-error"}
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+
+class VersionHandler(ReproHandler):
+    @web.authenticated
+    def get(self) -> None:
+        self.reply({"version": __version__, "protocol": PROTOCOL_VERSION})
+
+
+class RecordHandler(ReproHandler):
+    """The record stored in the *saved* notebook (metadata, else its sidecar)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        location = self.notebook(self.get_query_argument("path", None))
+        try:
+            record = await asyncio.to_thread(_read_record, location.os_path)
+        except ReproError as exc:  # unreadable notebook, or a record we cannot read
+            raise ApiError(422, "unreadable", str(exc).replace(location.os_path, location.api_path)) from None
+        self.reply({"path": location.api_path, "record": record})
+
+
+def _read_record(os_path: str) -> dict[str, Any] | None:
+    from ..fileio import read_notebook
+    from ..record import read_record
+
+    record = read_record(read_notebook(os_path), os_path)
+    if record is None:
+        return None
+    return {
+        "source": record.source,
+        "notebook": record.notebook,
+        # negative keys: sidecar records that match no cell of the saved notebook
+        "cells": {str(index): cell for index, cell in sorted(record.cells.items())},
+    }
+
+
+class ChecksHandler(ReproHandler):
+    """Start a check (POST), list checks (GET)."""
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        path = self.get_query_argument("path", None)
+        if path is not None:
+            try:
+                path = normalize_api_path(path)
+            except PathRefused as exc:
+                raise ApiError(exc.status, exc.reason, exc.message) from None
+        self.reply({"checks": [check.to_json() for check in self.checks.list_checks(path)]})
+
+    @web.authenticated
+    @authorized(action="execute", resource="kernels")
+    def post(self) -> None:
+        body = self.get_json_body()
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad-request", 'the request body must be a JSON object: {"path": …}')
+        timeout = _timeout(body.get("timeout"))
+        location = self.notebook(body.get("path"))
+        try:
+            check = self.checks.start(location.api_path, location.os_path, location.real_path, timeout=timeout)
+        except AlreadyRunning as exc:
+            raise ApiError(409, "already-running", str(exc), check=exc.check.to_json()) from None
+        self.set_header("Location", self.request.path.rstrip("/") + "/" + check.id)
+        self.reply(check.to_json(), status=202)
+
+
+def _timeout(value: object) -> float | None:
+    """The per-cell timeout in seconds, if the request gives one."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ApiError(400, "bad-request", "timeout must be a positive number of seconds")
+    return float(value)
+
+
+class CheckHandler(ReproHandler):
+    """One check: its state (GET), cancel it (DELETE)."""
+
+    @web.authenticated
+    @authorized
+    def get(self, check_id: str) -> None:
+        try:
+            check = self.checks.get(check_id)
+        except UnknownCheck:
+            raise ApiError(404, "not-found", f"no check {check_id} (unknown, or dropped from the history)") from None
+        self.reply(check.to_json())
+
+    @web.authenticated
+    @authorized(action="execute", resource="kernels")
+    async def delete(self, check_id: str) -> None:
+        try:
+            check = await self.checks.cancel(check_id)
+        except UnknownCheck:
+            raise ApiError(404, "not-found", f"no check {check_id} (unknown, or dropped from the history)") from None
+        except NotRunning as exc:
+            raise ApiError(409, "not-running", str(exc), check=exc.check.to_json()) from None
+        self.reply(check.to_json())
+
+
+default_handlers: list[tuple[str, type[ReproHandler]]] = [
+    (r"/repro-nb/version", VersionHandler),
+    (r"/repro-nb/record", RecordHandler),
+    (r"/repro-nb/checks", ChecksHandler),
+    (r"/repro-nb/checks/([^/]+)", CheckHandler),
+]

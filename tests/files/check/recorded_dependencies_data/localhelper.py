@@ -1,0 +1,2 @@
+"""A local module beside the notebook."""
+VALUE = 7
