@@ -366,7 +366,7 @@ class Recorder:
     def _pin_digest(self, absolute: str, shown: str) -> JSON:
         if os.path.isdir(absolute):
             d: DirectoryDigest = self.hasher.hash_directory(
-                absolute, ignore=lambda rel: self.filter.ignored(os.path.join(absolute, rel))
+                absolute, ignore=lambda rel: self.filter.ignored_in_tree(os.path.join(absolute, rel))
             )
             item: JSON = {"path": shown, "kind": "directory", "status": d.status, "size": d.size, "hash": d.hash,
                           "files": d.files, "pinned": True}

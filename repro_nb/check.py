@@ -136,6 +136,11 @@ def check_notebook(
         old = read_record(stored, path)
     except ReproError as exc:
         return NotebookResult(path, "error", message=str(exc), duration_s=time.perf_counter() - start)
+    if not any(c.get("cell_type") == "code" and _source(c).strip() for c in stored.cells):
+        # Nothing can drift, so "reproduced" would be a pass for a notebook nobody ran
+        # (an empty file saved by mistake, a notebook whose cells were cleared).
+        return NotebookResult(path, "error", message=f"{path} has no code to run: nothing to reproduce",
+                              has_record=old is not None, stored=stored, duration_s=time.perf_counter() - start)
     try:
         run = run_notebook(
             stored, notebook_path=path, kernel_name=opts.kernel_name,
@@ -144,6 +149,12 @@ def check_notebook(
     except ReproError as exc:
         return NotebookResult(path, "error", message=str(exc), has_record=old is not None, stored=stored,
                               duration_s=time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - one notebook's broken run must not end a check of many
+        # A kernel that cannot start (bad kernelspec command, missing ipykernel) and the
+        # like: an error of this notebook, reported as a one-line message, the same in a
+        # serial check and in a --jobs worker.
+        return NotebookResult(path, "error", message=f"could not execute {path}: {type(exc).__name__}: {exc}",
+                              has_record=old is not None, stored=stored, duration_s=time.perf_counter() - start)
     result = evaluate(path, stored, old, run, opts.compare)
     result.duration_s = time.perf_counter() - start
     return result
@@ -233,7 +244,9 @@ def _cell_results(
         result = CellResult(
             index=index,
             actual_index=cmp.actual_index,
-            cell_id=cmp.cell_id,
+            # The stored cell's own id: papermill gives cells of nbformat < 4.5 random ids
+            # in the copy it runs, which exist nowhere in the user's file.
+            cell_id=(stored_cell.get("id") or None) if stored_cell is not None else cmp.cell_id,
             status=_status(cmp, stored_cell),
             execution_count=stored_cell.get("execution_count") if stored_cell is not None else None,
             diffs=cmp.diffs,
@@ -250,6 +263,11 @@ def _cell_results(
             result.causes = explain_cell(index, cmp, result.failure, evidence)
         results.append(result)
     return results
+
+
+def _source(cell: Any) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _status(cmp: CellComparison, stored_cell: Any) -> CellVerdict:

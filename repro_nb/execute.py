@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -103,8 +104,8 @@ def run_notebook(
             engine_name="repro",
             kernel_name=kernel,
             progress_bar=False,
-            start_timeout=int(startup_timeout),
-            execution_timeout=int(timeout) if timeout else None,
+            start_timeout=_whole_seconds(startup_timeout),
+            execution_timeout=_whole_seconds(timeout) if timeout else None,
             cwd=workdir,
             repro_observer=observer,
         )
@@ -119,7 +120,7 @@ def run_notebook(
     except DeadKernelError as exc:
         result_nb = observer.nb
         failure = CellFailure("dead-kernel", observer.current_index, "DeadKernelError",
-                              f"the kernel died while running this cell ({exc})")
+                              _dead_kernel_message(exc))
     except RuntimeError as exc:  # kernel failed to start, or died during start-up
         if observer.nb is None:
             raise
@@ -137,6 +138,17 @@ def run_notebook(
         executed=list(observer.executed),
         record_errors=list(observer.record_errors),
     )
+
+
+def _whole_seconds(seconds: float) -> int:
+    """papermill and nbclient take whole seconds; round up, so 0.5 s is 1 s, not "no limit"."""
+    return max(1, math.ceil(seconds))
+
+
+def _dead_kernel_message(exc: BaseException) -> str:
+    detail = str(exc).strip()
+    generic = not detail or detail.lower().rstrip(".") == "kernel died"
+    return "the kernel died while running this cell" + ("" if generic else f" ({detail})")
 
 
 def _failed_index(observer: ExecutionObserver, fallback: int | None) -> int | None:

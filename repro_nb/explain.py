@@ -193,7 +193,11 @@ def explain_cell(
     if failure is not None:
         causes.extend(_failure_causes(index, failure, evidence))
     causes.extend(_data_causes(index, evidence))
-    causes.extend(_package_causes(index, evidence))
+    # A module the failure names as missing is already explained, with its recorded
+    # distribution; its package drift would say the same thing twice.
+    explained = {c.details.get("distribution") for c in causes if c.kind == "package-missing"}
+    causes.extend(c for c in _package_causes(index, evidence)
+                  if not (c.kind == "package-missing" and c.details.get("distribution") in explained))
     if failure is None:
         # an exception, a timeout or a dead kernel is not explained by random numbers
         causes.extend(_randomness_causes(index, comparison, evidence))
@@ -239,7 +243,8 @@ def _failure_causes(index: int, failure: Mapping[str, Any], evidence: Evidence) 
     if kind == "timeout":
         return [Cause("timeout", f"timed out: {evalue}", "high", index)]
     if kind == "dead-kernel":
-        return [Cause("dead-kernel", f"the kernel died: {evalue} (out of memory? a crash in native code?)", "high", index)]
+        what = evalue or "the kernel died while running this cell"
+        return [Cause("dead-kernel", f"{what} (out of memory? killed? a crash in native code?)", "high", index)]
     causes = [Cause("exception", f"raised {ename}: {evalue}".rstrip(": "), "high", index,
                     {"ename": ename, "evalue": evalue})]
     match = _NAME_ERROR.search(evalue) if ename in ("NameError", "UnboundLocalError") else None
@@ -251,7 +256,8 @@ def _failure_causes(index: int, failure: Mapping[str, Any], evidence: Evidence) 
         recorded = _recorded_module(name, evidence.old)
         note = f" (recorded: {recorded[0]} {recorded[1]})" if recorded else ""
         causes.insert(0, Cause("package-missing", f"module {name!r} is not installed{note}", "high", index,
-                               {"module": name}))
+                               {"module": name, "distribution": recorded[0] if recorded else None,
+                                "old": recorded[1] if recorded else None, "new": None}))
     return causes
 
 
@@ -370,7 +376,8 @@ def _randomness_causes(index: int, comparison: CellComparison | None, evidence: 
                 where = "this cell" if origin == index else f"cell {origin + 1}"
                 api = entry.get("api") or entry["library"]
                 what = (f"{api}() without a seed in {where}" if entry["kind"] == "generator-without-seed"
-                        else f"{entry['library']} random numbers drawn without a seed in {where}")
+                        else f"random numbers drawn from {entry['library']}'s global generator without a seed "
+                             f"in {where}")
                 causes.append(Cause("unseeded-rng", what, "high" if origin == index else "medium", origin,
                                     {"library": entry["library"], "kind": entry["kind"]}))
     if recorded:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .postimport import PostImportHook
+
 READ = "r"
 WRITE = "w"
 
@@ -84,6 +86,13 @@ class AccessMonitor:
     def __init__(self) -> None:
         _ensure_hook()
         self._wrappers = _ReaderWrappers()
+        # Wrap a reader the moment its module is imported, so that a cell importing
+        # pandas and calling read_parquet is seen (pandas imports pyarrow.parquet lazily).
+        self._import_hook = PostImportHook(
+            [name for name in _ReaderWrappers.MODULES if name not in sys.modules],
+            lambda _name, _module: self._wrappers.install(),
+        )
+        self._import_hook.install()
 
     def start(self) -> None:
         _SINK.events.clear()
@@ -111,6 +120,7 @@ class AccessMonitor:
     def close(self) -> None:
         _SINK.enabled = False
         _SINK.events = []
+        self._import_hook.uninstall()
         self._wrappers.uninstall()
 
     @staticmethod
@@ -224,14 +234,23 @@ class PathFilter:
         self._exact.add(os.path.normpath(path))
 
     def ignored(self, path: str) -> bool:
+        """Whether a file a cell opened is the kernel's own business, not the notebook's data."""
         if path in self._exact or path.startswith(self._prefixes):
             return True
+        return self.ignored_in_tree(path)
+
+    def ignored_in_tree(self, path: str) -> bool:
+        """Whether to leave an entry of a pinned directory out of its manifest.
+
+        Only caches, checkpoints, sidecars and the user's globs: the location prefixes do
+        not apply, since whoever pins ``/dev/shm/frames`` or ``/etc/myapp`` means it.
+        """
         name = os.path.basename(path)
         if (
-            "__pycache__" in path
+            name in ("__pycache__", ".ipynb_checkpoints")
+            or "/__pycache__/" in path
             or "/.ipynb_checkpoints/" in path
             or name.endswith((".pyc", ".repro.json", ".so"))
-            or name in ("/etc/localtime",)
         ):
             return True
         return any(fnmatch.fnmatch(path, g) or fnmatch.fnmatch(name, g) for g in self._globs)
@@ -255,12 +274,20 @@ def display_path(path: str, base_dir: str) -> str:
 class _ReaderWrappers:
     """Wrap readers that open files below the audit hook's view (pyarrow, h5py)."""
 
+    MODULES = ("pyarrow", "pyarrow.parquet", "pyarrow.feather", "h5py")
+
     def __init__(self) -> None:
         self._originals: list[tuple[Any, str, Any]] = []
         self._done: set[str] = set()
 
     def install(self) -> None:
         modules = sys.modules
+        if "pyarrow" in modules and "pyarrow" not in self._done:
+            # pandas ≥ 3 writes parquet through pyarrow.OSFile, opened in C++
+            pa = modules["pyarrow"]
+            self._wrap_native_file(pa)
+            self._wrap(pa, "memory_map", READ)
+            self._done.add("pyarrow")
         if "pyarrow.parquet" in modules and "pyarrow.parquet" not in self._done:
             pq = modules["pyarrow.parquet"]
             self._wrap(pq, "read_table", READ)
@@ -311,6 +338,35 @@ class _ReaderWrappers:
         setattr(module, attr, wrapper)
         self._originals.append((module, attr, original))
 
+    def _wrap_native_file(self, pa: Any) -> None:
+        """Replace ``pyarrow.OSFile`` by a subclass that notes its path.
+
+        A subclass rather than a function, so ``isinstance(f, pa.OSFile)`` still holds
+        for the files it makes; the C++ side does all the work in ``__cinit__``.
+        """
+        original = getattr(pa, "OSFile", None)
+        if not isinstance(original, type) or getattr(original, "__repro_nb_wrapped__", None) is not None:
+            return
+        calls_init = original.__init__ is not object.__init__
+        try:
+            class OSFile(original):  # type: ignore[misc, valid-type]
+                __repro_nb_wrapped__ = original
+
+                def __init__(self, path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> None:
+                    if isinstance(path, (str, bytes, os.PathLike)):
+                        note_access(os.fspath(path), mode)
+                    if calls_init:
+                        super().__init__(path, mode, *args, **kwargs)
+        except TypeError:  # a final extension type: leave it alone
+            return
+        for attr in ("__name__", "__qualname__", "__module__", "__doc__"):
+            try:
+                setattr(OSFile, attr, getattr(original, attr))
+            except (AttributeError, TypeError):
+                pass
+        pa.OSFile = OSFile
+        self._originals.append((pa, "OSFile", original))
+
     def _wrap_h5py(self, h5py: Any) -> None:
         file_class = getattr(h5py, "File", None)
         if file_class is None:
@@ -321,12 +377,16 @@ class _ReaderWrappers:
 
         def __init__(obj: Any, name: Any, mode: str = "r", *args: Any, **kwargs: Any) -> None:
             if isinstance(name, (str, bytes, os.PathLike)):
-                note_access(os.fspath(name), "r" if mode == "r" else "r+")
+                note_access(os.fspath(name), _H5PY_MODES.get(mode, "r+"))
             init(obj, name, mode, *args, **kwargs)
 
         __init__.__repro_nb_wrapped__ = init  # type: ignore[attr-defined]
         file_class.__init__ = __init__
         self._originals.append((file_class, "__init__", init))
+
+
+#: h5py's file modes as the ``open`` modes that mean the same reads and writes.
+_H5PY_MODES = {"r": "r", "r+": "r+", "w": "w", "w-": "x", "x": "x", "a": "a+"}
 
 
 def _note_arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, names: tuple[str, ...], mode: str) -> None:

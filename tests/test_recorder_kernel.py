@@ -566,3 +566,32 @@ def test_nothing_recorded_for_interpreter_files(kernel: KernelSession) -> None:
     assert cell["reads"] == [] and cell["writes"] == []
     assert cell["imports"] == []  # standard library only
     assert sys.prefix not in json.dumps(kernel.record())
+
+
+# -- readers the audit hook cannot see ---------------------------------------------------------------
+
+
+def test_parquet_read_and_write_recorded_in_the_importing_cell(kernel_factory: KernelFactory) -> None:
+    pytest.importorskip("pyarrow.parquet")
+    session = kernel_factory()
+    cell = session.run_recorded(
+        "import pandas as pd\n"
+        "pd.DataFrame({'a': [1, 2]}).to_parquet('table.parquet')\n"
+        "back = pd.read_parquet('table.parquet')"
+    )
+    digest = b3((session.cwd / "table.parquet").read_bytes())
+    assert [(w["path"], w["hash"]) for w in cell["writes"]] == [("table.parquet", digest)]
+    assert [(r["path"], r["hash"]) for r in cell["reads"]] == [("table.parquet", digest)]
+
+
+def test_h5py_file_recorded(kernel_factory: KernelFactory) -> None:
+    pytest.importorskip("h5py")
+    session = kernel_factory()
+    cell = session.run_recorded(
+        "import h5py\n"
+        "with h5py.File('arrays.h5', 'w') as fh:\n    fh['x'] = [1, 2, 3]\n"
+        "with h5py.File('arrays.h5', 'r') as fh:\n    x = fh['x'][()]"
+    )
+    digest = b3((session.cwd / "arrays.h5").read_bytes())
+    assert [(w["path"], w["hash"]) for w in cell["writes"]] == [("arrays.h5", digest)]
+    assert [(r["path"], r["hash"]) for r in cell["reads"]] == [("arrays.h5", digest)]

@@ -10,9 +10,11 @@ Life of a check (:class:`CheckManager`):
 1. :meth:`~CheckManager.start` refuses a second check of a notebook that is being
    checked (by resolved file, so two paths to one file are one notebook), registers the
    check as ``running`` and starts the supervisor task; the server answers at once.
-2. The supervisor starts ``python -m repro_nb.cli check ABS --json TMP/report.json
-   --progress-jsonl -q`` in its own session (process group), in the server's root
-   directory, reads its stderr line by line — ``{"event": "cell", "index", "total"}``
+2. The supervisor starts ``python -m repro_nb.cli check --json TMP/report.json
+   --progress-jsonl -q -- PATH`` in its own session (process group), in the server's
+   root directory — PATH relative to it, so that the result and every message name the
+   notebook as the user does, never by the server's file system path — reads its
+   stderr line by line — ``{"event": "cell", "index", "total"}``
    lines become ``progress``, the rest is kept as the tail of the log — and waits.
 3. When the checker exits, its report decides the state: a report with the notebook's
    result means the check *ran*, whatever the exit code (0 reproduced, 1 drifted or
@@ -75,8 +77,8 @@ class Check:
     id: str
     path: str
     """Contents-API path, as the API reports it."""
-    os_path: str
     real_path: str
+    """The notebook file, symlinks resolved: at most one running check per file."""
     state: CheckState = "running"
     started_at: datetime = field(default_factory=_now)
     finished_at: datetime | None = None
@@ -87,6 +89,8 @@ class Check:
     cancel_requested: bool = False
     stderr_tail: deque[str] = field(default_factory=lambda: deque(maxlen=_TAIL_LINES), repr=False)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    workdir: str | None = field(default=None, repr=False)
+    """Temporary directory of the running checker (report, runtime files); removed at the end."""
 
     @property
     def running(self) -> bool:
@@ -162,7 +166,7 @@ class CheckManager:
 
     # -- life cycle ---------------------------------------------------------------
 
-    def start(self, path: str, os_path: str, real_path: str, *, timeout: float | None = None) -> Check:
+    def start(self, path: str, real_path: str, *, timeout: float | None = None) -> Check:
         """Register a check of a saved notebook and start it in the background.
 
         Synchronous up to the registration, so two requests for one notebook cannot
@@ -171,7 +175,7 @@ class CheckManager:
         running = self.running_for(real_path)
         if running is not None:
             raise AlreadyRunning(running)
-        check = Check(id=uuid.uuid4().hex, path=path, os_path=os_path, real_path=real_path)
+        check = Check(id=uuid.uuid4().hex, path=path, real_path=real_path)
         self._checks[check.id] = check
         check.task = asyncio.create_task(self._supervise(check, timeout))
         return check
@@ -200,13 +204,14 @@ class CheckManager:
     # -- supervision --------------------------------------------------------------
 
     def _command(self, check: Check, report: str, timeout: float | None) -> list[str]:
-        argv = [self.python, "-m", "repro_nb.cli", "check", check.os_path, "--json", report, "--progress-jsonl", "-q"]
+        argv = [self.python, "-m", "repro_nb.cli", "check", "--json", report, "--progress-jsonl", "-q"]
         if timeout is not None:
             argv += ["--timeout", repr(float(timeout))]
-        return argv
+        # "--": a notebook named "-x.ipynb" is not an option
+        return [*argv, "--", os.path.join(*check.path.split("/"))]
 
     async def _supervise(self, check: Check, timeout: float | None) -> None:
-        workdir = tempfile.mkdtemp(prefix="repro-nb-check-")
+        workdir = check.workdir = tempfile.mkdtemp(prefix="repro-nb-check-")
         try:
             await self._run(check, workdir, timeout)
         except Exception as exc:  # a bug here must not leave the check "running" forever
