@@ -344,13 +344,12 @@ def check_many(
                 on_result(result)
             results.append(result)
         return results
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ordered: list[NotebookResult | None] = [None] * len(paths)
     # papermill chdir()s the whole process into the notebook's directory, so parallel
-    # checks need processes, not threads. "spawn": the parent may hold threads.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # checks need processes, not threads.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         futures = {pool.submit(check_notebook, path, opts): i for i, path in enumerate(paths)}
         for future in as_completed(futures):
             i = futures[future]
@@ -362,3 +361,26 @@ def check_many(
             if on_result:
                 on_result(result)
     return [r for r in ordered if r is not None]
+
+
+def _pool_context() -> Any:
+    """How to start ``--jobs`` workers: as cheaply as is safe.
+
+    A spawned worker imports repro-nb, papermill and nbformat afresh: about 3 s of CPU
+    here, as much as checking a small notebook, paid by every worker on a machine whose
+    cores the kernels need. Forking the parent costs nothing and is safe on Linux while
+    the parent runs no other thread (the CLI: nothing started yet). Otherwise (threads,
+    macOS, Windows) a fork server that imports repro-nb once, or spawn.
+    """
+    import multiprocessing
+    import sys
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["repro_nb.check"])
+        return context
+    return multiprocessing.get_context("spawn")

@@ -84,6 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("repro-nb: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `repro-nb show nb.ipynb --json | head`: the reader left, which is not an error
+        # worth a traceback. Point stdout at devnull so the interpreter's final flush
+        # does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # as a shell reports SIGPIPE
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -105,7 +112,7 @@ def _parameter_value(text: str) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .execute import run_notebook
-    from .fileio import write_notebook
+    from .fileio import read_notebook, write_notebook
 
     settings = _settings(args)
     if args.in_place:
@@ -114,11 +121,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         output = args.output or os.path.splitext(args.notebook)[0] + ".executed.ipynb"
     if os.path.abspath(output) == os.path.abspath(args.notebook) and not args.in_place:
         raise ReproError("the output would overwrite the input notebook; pass --in-place to do that")
-    out_dir = os.path.dirname(os.path.abspath(output))
-    if not os.access(out_dir, os.W_OK):
-        raise ReproError(f"cannot write {output}: directory {out_dir} is not writable")
+    nb = read_notebook(args.notebook)
+    if not any(c.get("cell_type") == "code" and str(c.get("source", "")).strip() for c in nb.cells):
+        raise ReproError(f"{args.notebook} has no code to run")
+    _check_writable(output)
     result = run_notebook(
-        args.notebook,
+        nb,
+        notebook_path=args.notebook,
         parameters={name: _parameter_value(value) for name, value in args.parameter},
         kernel_name=settings.kernel,
         timeout=settings.timeout or None,
@@ -137,6 +146,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"repro-nb: executed {len(result.executed)} cells in {result.duration_s:.1f}s → {output}"
           + (f" ({len(warnings)} reproducibility warning(s); see `repro-nb show {output}`)" if warnings else ""))
     return EXIT_OK
+
+
+def _check_writable(output: str) -> None:
+    """Refuse before running, not after: a long run whose result cannot be saved is lost."""
+    if os.path.isdir(output):
+        raise ReproError(f"cannot write {output}: it is a directory")
+    out_dir = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(out_dir):
+        what = "is not a directory" if os.path.exists(out_dir) else "does not exist"
+        raise ReproError(f"cannot write {output}: {out_dir} {what}")
+    if not os.access(out_dir, os.W_OK):
+        raise ReproError(f"cannot write {output}: directory {out_dir} is not writable")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -222,6 +243,9 @@ class _Progress:
         if total > 1 and sys.stderr.isatty():
             from tqdm import tqdm
 
+            # No monitor thread: with no thread running, --jobs workers can be forked
+            # (see check._pool_context) instead of spawned.
+            tqdm.monitor_interval = 0
             self._bar = tqdm(total=total, unit="nb", desc="checking", file=sys.stderr, leave=False)
 
     def update(self, result: Any) -> None:

@@ -10,13 +10,21 @@ from __future__ import annotations
 import fnmatch
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
+from .errors import ConfigError
 from .settings import HELP, Settings, load_settings
 
+if TYPE_CHECKING:
+    from .check import CheckOptions
+
+# Loaded through the pytest11 entry point in every pytest run, --repro-nb or not: the
+# checking machinery (papermill, nbformat, numpy: seconds of imports) is imported only
+# when a notebook item runs.
 _SETTINGS_KEY = pytest.StashKey[Settings]()
+_OPTIONS_KEY = pytest.StashKey["CheckOptions"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,13 +40,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("repro_nb"):
         return
-    settings = load_settings(start=str(config.rootpath))
-    config.stash[_SETTINGS_KEY] = settings.override(
-        timeout=config.getoption("repro_nb_timeout"),
-        kernel=config.getoption("repro_nb_kernel"),
-        rtol=config.getoption("repro_nb_rtol"),
-        atol=config.getoption("repro_nb_atol"),
-    )
+    try:
+        settings = load_settings(start=str(config.rootpath)).override(
+            timeout=config.getoption("repro_nb_timeout"),
+            kernel=config.getoption("repro_nb_kernel"),
+            rtol=config.getoption("repro_nb_rtol"),
+            atol=config.getoption("repro_nb_atol"),
+        )
+        options = settings.check_options()
+    except ConfigError as exc:
+        # A usage error: pytest prints one line and exits 4, instead of an INTERNALERROR
+        # traceback (or one identical failure per notebook).
+        raise pytest.UsageError(f"repro-nb: {exc}") from exc
+    config.stash[_SETTINGS_KEY] = settings
+    config.stash[_OPTIONS_KEY] = options
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> "NotebookFile | None":
@@ -71,8 +86,7 @@ class NotebookItem(pytest.Item):
     def runtest(self) -> None:
         from .check import check_notebook
 
-        settings = self.config.stash[_SETTINGS_KEY]
-        result = check_notebook(str(self.path), settings.check_options())
+        result = check_notebook(str(self.path), self.config.stash[_OPTIONS_KEY])
         self.user_properties.append(("repro-nb-verdict", result.verdict))
         if result.verdict != "reproduced":
             raise NotebookDrift(result)

@@ -53,7 +53,18 @@ def validate(document: JSON, kind: str = "sidecar") -> None:
     try:
         _validator(kind)(document)
     except fastjsonschema.JsonSchemaException as exc:
-        raise RecordError(f"invalid repro-nb {kind} record: {exc.message}") from exc
+        raise RecordError(f"invalid repro-nb {kind} record: {_where(exc.message)}") from exc
+
+
+def _where(message: str) -> str:
+    """fastjsonschema calls the document ``data``: say where in the record instead."""
+    if message.startswith("data."):
+        return message[len("data."):]
+    if message.startswith("data["):
+        return message[len("data"):]
+    if message.startswith("data "):
+        return "the record " + message[len("data "):]
+    return message
 
 
 def upgrade(document: JSON, kind: str = "sidecar") -> JSON:

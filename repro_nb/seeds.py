@@ -17,8 +17,10 @@ change what the session has loaded.
 from __future__ import annotations
 
 import importlib
+import os
 import random
 import sys
+import sysconfig
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -213,6 +215,10 @@ class SeedTracker:
         def default_rng(*args: Any, **kwargs: Any) -> Any:
             generator = original(*args, **kwargs)
             seed = args[0] if args else kwargs.get("seed")
+            if _from_library_import_or_seeded(seed):
+                # scipy seeds generators for its docstrings while it is imported, and
+                # libraries pass seeded generators around: the notebook did not do that.
+                return generator
             if seed is None:
                 seed_seq = getattr(generator.bit_generator, "seed_seq", None)
                 entropy = getattr(seed_seq, "entropy", None)
@@ -262,6 +268,42 @@ class SeedTracker:
             if reference is not None and reference != fp:
                 moved.append(lib)
         return moved
+
+
+def _library_prefixes() -> tuple[str, ...]:
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            prefixes.add(sysconfig.get_path(key))
+        except KeyError:
+            pass
+    prefixes.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return tuple(sorted(p.rstrip(os.sep) + os.sep for p in prefixes if p)) + ("<frozen ",)
+
+
+_LIBRARY_PREFIXES = _library_prefixes()
+
+
+def _from_library_import_or_seeded(seed: Any) -> bool:
+    """Whether a ``default_rng`` call is library business rather than the notebook's.
+
+    A seeded generator built inside an installed package is deterministic and not the
+    notebook's choice; an unseeded one built by a library while it is being imported
+    does not feed the notebook's results. Both are left out. An unseeded generator a
+    library builds while the notebook calls it (``scipy.stats.bootstrap`` without
+    ``rng``) is the notebook's randomness and is kept. Only called for ``default_rng``,
+    which is rare enough for a look at the stack.
+    """
+    frame = sys._getframe(2)  # default_rng's caller
+    if not frame.f_code.co_filename.startswith(_LIBRARY_PREFIXES):
+        return False
+    if seed is not None:
+        return True
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
 
 
 def _is_generator_like(value: Any) -> bool:

@@ -17,14 +17,20 @@ the docs. Command-line values override the file.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .check import CheckOptions
-from .compare import CompareOptions, Tolerance
 from .errors import ConfigError
-from .normalize import NormalizerSet
+
+if TYPE_CHECKING:
+    from .check import CheckOptions
+    from .compare import CompareOptions
+
+# The comparison machinery (numpy, nbformat, papermill) is imported only when options are
+# built: the pytest plugin imports this module in every pytest run of every project that
+# has repro-nb installed, --repro-nb or not, and must cost nothing there.
 
 HELP: dict[str, str] = {
     "timeout": "seconds a single cell may run before the check fails it (0: no limit)",
@@ -63,7 +69,10 @@ class Settings:
         given = {k: v for k, v in values.items() if v is not None}
         return _validated(replace(self, **given)) if given else self
 
-    def compare_options(self) -> CompareOptions:
+    def compare_options(self) -> "CompareOptions":
+        from .compare import CompareOptions, Tolerance
+        from .normalize import NormalizerSet
+
         try:
             normalizers = NormalizerSet.from_options(
                 defaults=self.default_masks, disable=self.disable_masks, extra_masks=self.masks
@@ -77,7 +86,9 @@ class Settings:
             skip_tags=frozenset({"repro-skip", "nbval-ignore-output", *self.skip_tags}),
         )
 
-    def check_options(self) -> CheckOptions:
+    def check_options(self) -> "CheckOptions":
+        from .check import CheckOptions
+
         return CheckOptions(
             timeout=self.timeout or None,
             startup_timeout=self.startup_timeout,
@@ -137,4 +148,18 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError("jobs must be at least 1")
     if not 0 <= settings.image_pixel_tolerance <= 255:
         raise ConfigError("image_pixel_tolerance must be between 0 and 255")
+    for pattern in settings.masks:
+        # Fail where the configuration is read, naming the pattern, not in the middle of
+        # a check (or once per notebook in the pytest plugin).
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"invalid mask regex {pattern!r}: {exc}") from exc
+    if settings.disable_masks:
+        from .normalize import BUILTIN_MASK_NAMES
+
+        unknown = sorted(set(settings.disable_masks) - set(BUILTIN_MASK_NAMES))
+        if unknown:
+            raise ConfigError(f"unknown built-in mask(s) in disable_masks: {', '.join(unknown)}; "
+                              f"known: {', '.join(BUILTIN_MASK_NAMES)}")
     return settings

@@ -45,6 +45,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.title.icon = reproIcon;
     app.shell.add(panel, 'right', { rank: 650 });
 
+    const follow = () => {
+      const current = tracker.currentWidget;
+      panel.model = current ? models.get(current) ?? null : null;
+    };
     tracker.widgetAdded.connect((_, notebook) => {
       const model = new ReproModel(notebook);
       const markers = new CellMarkers(model);
@@ -62,11 +66,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           panel.model = null;
         }
       });
+      follow(); // the tracker may have made it current before announcing it
     });
-    const follow = () => {
-      const current = tracker.currentWidget;
-      panel.model = current ? models.get(current) ?? null : null;
-    };
     tracker.currentChanged.connect(follow);
     // Notebook 7 and some layouts keep the notebook current while the shell's focus
     // moves: follow the shell too when there is a lab shell.

@@ -26,7 +26,7 @@ Life of a check (:class:`CheckManager`):
    their own, so killing the checker's group alone would leave the kernel to notice its
    parent is gone), then SIGKILL to whatever is left after a grace period.
 
-The per-check temporary directory holds the report and serves as the checker's
+The per-check temporary directory holds the report and is the checker's ``TMPDIR`` and
 ``JUPYTER_RUNTIME_DIR``, so a killed kernel's connection file goes with it. Finished
 checks are kept in memory, the most recent ``keep_finished`` of them.
 """
@@ -222,7 +222,10 @@ class CheckManager:
 
     async def _run(self, check: Check, workdir: str, timeout: float | None) -> None:
         report = os.path.join(workdir, "report.json")
-        env = dict(os.environ, JUPYTER_RUNTIME_DIR=workdir)
+        # Temporary and runtime files of the checker and its kernel (the kernel's
+        # connection file among them) land in the check's own directory, removed at the
+        # end even when a cancel left nobody to clean up after themselves.
+        env = dict(os.environ, JUPYTER_RUNTIME_DIR=workdir, TMPDIR=workdir)
         self.log.info("repro-nb: checking %s (check %s)", check.path, check.id)
         try:
             process = await asyncio.create_subprocess_exec(

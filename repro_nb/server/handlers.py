@@ -12,7 +12,7 @@ jupyter_server and is not re-implemented here:
 - POST and DELETE need the XSRF token when the request is cookie-authenticated
   (:class:`~jupyter_server.base.handlers.APIHandler`'s ``check_xsrf_cookie``, untouched).
 
-Every error, ours or tornado's (401/403 from authentication, XSRF), is answered as
+Every error, ours or tornado's (403 from authentication or XSRF), is answered as
 ``{"message": …, "reason": …}``.
 """
 from __future__ import annotations
@@ -43,6 +43,11 @@ _DEFAULT_REASONS = {
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",
+}
+
+
+_DEFAULT_MESSAGES = {
+    403: "forbidden: not logged in to this Jupyter server, or not allowed to do this",
 }
 
 
@@ -91,10 +96,12 @@ class ReproHandler(APIHandler):
         body: dict[str, Any]
         if isinstance(exc, ApiError):
             body = {"message": exc.message, "reason": exc.error_reason, **exc.extra}
-        elif isinstance(exc, web.HTTPError):
-            message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
+        elif exc is None or isinstance(exc, web.HTTPError):  # tornado's and jupyter_server's own
+            message = None
+            if isinstance(exc, web.HTTPError) and exc.log_message:
+                message = exc.log_message % exc.args if exc.args else exc.log_message
             body = {
-                "message": message or self._reason,
+                "message": message or _DEFAULT_MESSAGES.get(status_code, self._reason),
                 "reason": _DEFAULT_REASONS.get(status_code, "server-error" if status_code >= 500 else "error"),
             }
         else:  # a bug: tornado has logged the traceback; the panel gets one sentence

@@ -27,6 +27,8 @@ from typing import Any, Iterator
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -66,13 +68,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_extension_available() -> bool:
-    """The repro-nb server extension (REST API for checks), once it exists."""
+def server_extension_name() -> str | None:
+    """The module to enable as repro-nb's server extension (REST API for checks), if any."""
     try:
-        import repro_nb.server as server  # noqa: F401
+        import repro_nb
     except Exception:  # noqa: BLE001
-        return False
-    return True
+        return None
+    if hasattr(repro_nb, "_jupyter_server_extension_points"):
+        return "repro_nb"
+    try:
+        import repro_nb.server
+    except Exception:  # noqa: BLE001
+        return None
+    return "repro_nb.server"
 
 
 @dataclass
@@ -121,18 +129,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     )
     port = free_port()
     token = secrets.token_hex(16)
-    has_server = server_extension_available()
+    extension = server_extension_name()
     command = [
         sys.executable, "-m", "jupyterlab",
         "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--allow-root",
         "--ServerApp.open_browser=False",
         "--LabApp.expose_app_in_browser=True",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
-    if has_server:
-        command.append("--ServerApp.jpserver_extensions={'repro_nb.server': True}")
+    if extension:
+        command.append(f"--ServerApp.jpserver_extensions={{'{extension}': True}}")
     log = base / "jupyter-lab.log"
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -149,7 +158,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"jupyter lab did not start:\n{log.read_text()[-3000:]}") from None
                 time.sleep(0.3)
-        yield Lab(url=url, token=token, root=root, log=log, has_server_extension=has_server)
+        yield Lab(url=url, token=token, root=root, log=log, has_server_extension=extension is not None)
     finally:
         process.terminate()
         try:
@@ -176,7 +185,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, lab: Lab) -> Iterator[Any]:
+def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(30_000)
@@ -184,4 +193,22 @@ def page(browser: Any, lab: Lab) -> Iterator[Any]:
     tab.on("console", lambda m: tab.console_messages.append(f"{m.type}: {m.text}"))  # type: ignore[attr-defined]
     tab.on("pageerror", lambda e: tab.console_messages.append(f"pageerror: {e}"))  # type: ignore[attr-defined]
     yield tab
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        # what a failing test saw, for the person reading the failure
+        name = request.node.name.replace("/", "_")
+        try:
+            tab.screenshot(path=f"/tmp/repro-nb-ui-failed-{name}.png")
+        except Exception:  # noqa: BLE001
+            pass
+        print(f"--- browser console ({name}) ---")
+        print("\n".join(tab.console_messages[-80:]))  # type: ignore[attr-defined]
+        print(f"--- jupyter lab log (tail) ---\n{lab.log.read_text(errors='replace')[-4000:]}")
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)

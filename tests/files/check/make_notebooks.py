@@ -177,7 +177,7 @@ def nbformat_minor(minor: int) -> dict[str, Any]:
         markdown("title", f"nbformat 4.{minor}"),
         code("compute", "x = 6 * 7\nprint(x)", [stream("42\n")], 1),
         code("result", "x / 4", [result(2, {"text/plain": "10.5"})], 2),
-        code("unexecuted", "", [], None),
+        code("unexecuted", "print('not run before saving')", [], None),
     ], minor=minor)
 
 
