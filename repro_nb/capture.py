@@ -12,15 +12,20 @@ something worth recording (imported a module, opened a file, moved an RNG).
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import re
 import stat
 import sys
+import threading
 import time
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from . import record as record_mod
 from ._version import __version__
@@ -36,7 +41,7 @@ JSON = dict[str, Any]
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def is_nbformat_id(cell_id: str | None) -> bool:
@@ -73,6 +78,10 @@ class Recorder:
         self.notebook_path = os.path.abspath(notebook_path) if notebook_path else None
         self.hasher = FileHasher(self.config.hash_algorithm, max_bytes=self.config.max_hash_bytes)
         self.resolver = PackageResolver()
+        # The resolver's first use builds the module → distribution map (0.2–0.5 s here:
+        # importlib.metadata parses every RECORD). Build it while the kernel is idle,
+        # instead of in the first cell that imports something.
+        self._warmup = IdleWarmUp(lambda: self.resolver.resolve("IPython"))
         self.seeds = SeedTracker(self._on_seed)
         self.monitor = AccessMonitor()
         self.filter = PathFilter(self.config.ignore)
@@ -109,6 +118,7 @@ class Recorder:
     def close(self) -> None:
         """Stop recording and put every wrapped function back."""
         self.config.unobserve(self._config_changed, names=["hash_algorithm", "max_hash_bytes", "ignore"])
+        self._warmup.close()
         self.monitor.close()
         self.seeds.uninstall()
         self._current = None
@@ -144,8 +154,9 @@ class Recorder:
     # -- per cell -----------------------------------------------------------------
 
     def begin_cell(self, source: str, cell_id: str | None = None) -> None:
+        self._warmup.activity(cell_running=True)
         nb_id = cell_id if is_nbformat_id(cell_id) else None
-        editor_uri = cell_id if cell_id and nb_id is None else None
+        editor_uri = editor_cell_ref(cell_id) if cell_id and nb_id is None else None
         self._current = _CellInProgress(
             cell_id=nb_id,
             editor_uri=editor_uri,
@@ -163,6 +174,7 @@ class Recorder:
         events = self.monitor.stop()
         current = self._current
         self._current = None
+        self._warmup.activity(cell_running=False)
         if current is None:
             return None
         duration = time.perf_counter() - current.t0
@@ -183,7 +195,8 @@ class Recorder:
         try:
             self._record_cell(cell, current, events, warnings, error)
         except Exception as exc:  # noqa: BLE001 - the recorder must never break a cell
-            warnings.append({"kind": "recorder-error", "message": f"repro-nb could not record this cell: {exc!r}"})
+            warnings.append({"kind": "recorder-error",
+                             "message": redact_home(f"repro-nb could not record this cell: {exc!r}")})
         for w in warnings:
             w.setdefault("cell_id", current.cell_id)
             w.setdefault("execution_count", execution_count)
@@ -191,10 +204,8 @@ class Recorder:
         self.warnings.extend(warnings)
         self.cells.append(cell)
         for listener in list(self.listeners):
-            try:
+            with contextlib.suppress(Exception):  # a broken frontend must not break the kernel
                 listener(cell)
-            except Exception:  # noqa: BLE001 - a broken frontend must not break the kernel
-                pass
         return cell
 
     def _record_cell(
@@ -272,6 +283,9 @@ class Recorder:
             if top in self._attributed_imports and top not in direct:
                 continue
             self._attributed_imports.add(top)
+            if _without_file(top):
+                continue  # e.g. Cython's "cython_runtime": no file, so no distribution
+            self._warmup.wait()  # the resolver is not thread-safe
             entry = self.resolver.resolve(top)
             item = entry.to_json()
             item["direct"] = top in direct
@@ -387,7 +401,7 @@ class Recorder:
             if files_only and pinned.get("kind") == "directory":
                 continue
             now = self._pin_digest(absolute, pinned["path"])
-            if now["hash"] != pinned["hash"] and not pinned.get("reported") == now["hash"]:
+            if now["hash"] != pinned["hash"] and pinned.get("reported") != now["hash"]:
                 pinned["reported"] = now["hash"]
                 state = "is missing" if now["status"] == "missing" else f"changed: {_short(pinned['hash'])} → {_short(now['hash'])}"
                 found.append({"kind": "pinned-data-changed", "path": pinned["path"], "old": pinned["hash"],
@@ -496,6 +510,65 @@ class Recorder:
         return target
 
 
+class IdleWarmUp:
+    """Do a slow one-off preparation in a background thread, but only while no cell runs.
+
+    A thread that competes with a running cell for the GIL slows that cell by about what
+    the work costs, and measured worse than doing the work inline; so the thread waits
+    until no cell has run for ``quiet`` seconds (the user is reading or typing). A cell
+    that needs the result first calls :meth:`wait`, which does the work inline, or
+    waits for the thread if it is half-way. Headless runs (cells back to back) thus pay
+    the same as without a warm-up; interactive sessions pay nothing.
+    """
+
+    def __init__(self, work: Callable[[], object], quiet: float = 0.25) -> None:
+        self._work = work
+        self._quiet = quiet
+        self._lock = threading.Lock()
+        self._done = False
+        self._stop = threading.Event()
+        #: set by the recorder around each cell
+        self.cell_running = False
+        self.last_activity = time.monotonic()
+        self._thread = threading.Thread(target=self._watch, name="repro-nb-warm-up", daemon=True)
+        self._thread.start()
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def activity(self, cell_running: bool) -> None:
+        self.cell_running = cell_running
+        self.last_activity = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self._done and not self._stop.wait(self._quiet / 2):
+            if not self.cell_running and time.monotonic() - self.last_activity >= self._quiet:
+                self._run()
+
+    def _run(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            with contextlib.suppress(Exception):  # a warm-up never surfaces; the real call will
+                self._work()
+            self._done = True
+
+    def wait(self) -> None:
+        """Make sure the work is done (inline if the thread has not started it)."""
+        if not self._done:
+            self._run()
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+def _without_file(top: str) -> bool:
+    """A module made at run time (no file, not a package) comes from no distribution."""
+    module = sys.modules.get(top)
+    return module is not None and getattr(module, "__file__", None) is None and not hasattr(module, "__path__")
+
+
 def _failed_open(error: BaseException | None, cwd: str) -> str | None:
     """The absolute path whose opening made the cell raise (``FileNotFoundError: x.csv``)."""
     filename = getattr(error, "filename", None) if isinstance(error, OSError) else None
@@ -510,8 +583,35 @@ def _failed_open(error: BaseException | None, cwd: str) -> str | None:
 def _error_json(error: BaseException | None) -> JSON | None:
     if error is None:
         return None
-    text = str(error)
+    text = redact_home(str(error))
     return {"ename": type(error).__name__, "evalue": text if len(text) <= 500 else text[:497] + "..."}
+
+
+def redact_home(text: str) -> str:
+    """``/home/alice/x.csv`` → ``~/x.csv``: error messages name files, the record must not name the user."""
+    home = os.path.expanduser("~").rstrip(os.sep)
+    if not home or home == os.sep.rstrip(os.sep) or home not in text:
+        return text
+    return re.sub(re.escape(home) + r"(?=[/\\'\"\s]|$)", "~", text)
+
+
+def editor_cell_ref(uri: str) -> str:
+    """An editor's cell URI without the directories of the notebook.
+
+    VS Code sends ``vscode-notebook-cell:/home/alice/study/analysis.ipynb#W1sZmlsZQ==``:
+    the fragment identifies the cell, the file name the notebook; the directories in
+    between would put the user's home into the record.
+    """
+    parts = urllib.parse.urlsplit(uri)
+    if not parts.scheme or not parts.path:
+        return redact_home(uri)
+    name = urllib.parse.unquote(parts.path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    ref = f"{parts.scheme}:{urllib.parse.quote(name)}"
+    if parts.query:
+        ref += f"?{parts.query}"
+    if parts.fragment:
+        ref += f"#{parts.fragment}"
+    return ref
 
 
 def _short(digest: str | None) -> str:

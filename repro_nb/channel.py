@@ -14,6 +14,7 @@ frontend → kernel
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from .capture import Recorder
@@ -48,15 +49,11 @@ class CommChannel:
         if self.send_cell in self.recorder.listeners:
             self.recorder.listeners.remove(self.send_cell)
         if self._manager is not None:
-            try:
+            with contextlib.suppress(Exception):  # the kernel may be shutting down
                 self._manager.unregister_target(TARGET, self._on_open)
-            except Exception:  # noqa: BLE001
-                pass
         for comm in list(self.comms):
-            try:
+            with contextlib.suppress(Exception):
                 comm.close()
-            except Exception:  # noqa: BLE001
-                pass
         self.comms.clear()
 
     def hello(self) -> dict[str, Any]:

@@ -13,15 +13,22 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Literal
 
 import nbformat
 
-from .compare import CellComparison, CompareOptions, NotebookComparison, OutputDiff, compare_notebooks
+from .compare import (
+    CellComparison,
+    CompareOptions,
+    NotebookComparison,
+    OutputDiff,
+    compare_notebooks,
+)
 from .environment import EnvironmentDifference
 from .errors import ReproError
-from .execute import RunResult, run_notebook
+from .execute import CellFailure, RunResult, run_notebook
 from .explain import (
     Cause,
     DataDrift,
@@ -169,10 +176,32 @@ def diff_notebooks(path_a: str, path_b: str, options: CompareOptions | None = No
         old = read_record(stored, path_a)
     except ReproError as exc:
         return NotebookResult(path_b, "error", message=str(exc))
-    run = RunResult(nb=actual, status="ok", duration_s=0.0)
+    failure = _stopped_by_error(actual)
+    run = RunResult(nb=actual, status=failure.kind if failure else "ok", duration_s=0.0, failure=failure)
     result = evaluate(path_b, stored, old, run, options or CompareOptions(), new_path=path_b)
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def _stopped_by_error(nb: nbformat.NotebookNode) -> CellFailure | None:
+    """Where an executed notebook's run stopped: the error after which no cell ran.
+
+    What papermill and nbconvert leave behind when a cell raises, so ``diff`` explains
+    the error like ``check`` does and calls the cells after it "not run", not drifted.
+    A notebook that ran on after an error (``--allow-errors``) did not stop.
+    """
+    from .execute import short_traceback
+
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
+    for position, (index, cell) in enumerate(code):
+        error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+        if error is None:
+            continue
+        if any(later.get("execution_count") is not None or later.get("outputs") for _, later in code[position + 1:]):
+            return None
+        return CellFailure("error", index, str(error.get("ename", "")), str(error.get("evalue", "")),
+                           short_traceback(list(error.get("traceback", []))))
+    return None
 
 
 def evaluate(
@@ -209,7 +238,8 @@ def evaluate(
     failure = run.failure.to_json() if run.failure else None
     failed_stored_index = index_map.get(run.failure.cell_index) if run.failure and run.failure.cell_index is not None else None
     if run.failure and failed_stored_index is None:
-        failed_stored_index = run.failure.cell_index
+        # no cell index: the kernel never ran a cell (it did not start), so none ran
+        failed_stored_index = run.failure.cell_index if run.failure.cell_index is not None else -1
     cells = _cell_results(stored, comparison, run, failure, failed_stored_index, evidence)
     verdict: Verdict
     if run.failure:
@@ -299,7 +329,8 @@ def _message(verdict: Verdict, cells: Sequence[CellResult], data: Sequence[DataD
         parts.append(f"{failed} cell(s) failed")
     if run.failure:
         not_run = sum(c.status == "not-run" for c in cells)
-        parts.append(f"execution stopped ({run.failure.kind}){f', {not_run} cells not run' if not_run else ''}")
+        reason = "" if failed else f": {run.failure.ename}: {run.failure.evalue}".rstrip(": ")
+        parts.append(f"execution stopped ({run.failure.kind}{reason}){f', {not_run} cells not run' if not_run else ''}")
     changed = [d for d in data if d.status != "unrecorded"]
     if changed:
         parts.append(f"{len(changed)} data file(s) differ from the record")
@@ -309,10 +340,28 @@ def _message(verdict: Verdict, cells: Sequence[CellResult], data: Sequence[DataD
 # --------------------------------------------------------------------------- many notebooks
 
 
-def collect_notebooks(targets: Iterable[str], skip: Sequence[str] = ()) -> list[str]:
-    """Expand files and directories into notebook paths (sorted, checkpoints left out)."""
+def is_skipped(path: str, skip: Sequence[str], base_dir: str | None = None) -> bool:
+    """Whether a ``skip`` glob matches ``path``: as given, relative to ``base_dir`` (the
+    directory of the ``pyproject.toml`` the globs come from), absolute, or by file name.
+
+    So ``skip = ["notebooks/scratch/*"]`` means the same from the CLI run anywhere in
+    the project and from the pytest plugin, which sees absolute paths.
+    """
     import fnmatch
 
+    if not skip:
+        return False
+    absolute = os.path.abspath(path)
+    candidates = {path, absolute, os.path.basename(path)}
+    if base_dir:
+        relative = os.path.relpath(absolute, os.path.abspath(base_dir))
+        if not relative.startswith(os.pardir):
+            candidates.add(relative)
+    return any(fnmatch.fnmatch(candidate, glob) for candidate in candidates for glob in skip)
+
+
+def collect_notebooks(targets: Iterable[str], skip: Sequence[str] = (), base_dir: str | None = None) -> list[str]:
+    """Expand files and directories into notebook paths (sorted, checkpoints left out)."""
     found: list[str] = []
     for target in targets:
         if os.path.isdir(target):
@@ -321,7 +370,14 @@ def collect_notebooks(targets: Iterable[str], skip: Sequence[str] = ()) -> list[
                 found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(".ipynb"))
         else:
             found.append(target)
-    return [p for p in found if not any(fnmatch.fnmatch(p, g) or fnmatch.fnmatch(os.path.basename(p), g) for g in skip)]
+    # once each, in the order given: `check nbs/ nbs/a.ipynb` must not check a.ipynb twice
+    seen: set[str] = set()
+    unique = []
+    for path in found:
+        if os.path.realpath(path) not in seen:
+            seen.add(os.path.realpath(path))
+            unique.append(path)
+    return [p for p in unique if not is_skipped(p, skip, base_dir)]
 
 
 def check_many(

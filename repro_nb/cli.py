@@ -10,7 +10,8 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ._version import __version__
 from .errors import ReproError
@@ -88,8 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `repro-nb show nb.ipynb --json | head`: the reader left, which is not an error
         # worth a traceback. Point stdout at devnull so the interpreter's final flush
         # does not raise again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a file (embedded, captured)
+            pass
         return 128 + 13  # as a shell reports SIGPIPE
 
 
@@ -160,14 +164,22 @@ def _check_writable(output: str) -> None:
         raise ReproError(f"cannot write {output}: directory {out_dir} is not writable")
 
 
+def _check_report_paths(args: argparse.Namespace) -> None:
+    for report in (args.json, args.html, args.junit):
+        if report:
+            _check_writable(report)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import check_many, collect_notebooks
 
     settings = _settings(args)
+    _check_report_paths(args)
     missing = [t for t in args.targets if not os.path.exists(t)]
     if missing:
         raise ReproError(f"no such file or directory: {', '.join(missing)}")
-    paths = collect_notebooks(args.targets, settings.skip)
+    paths = collect_notebooks(args.targets, settings.skip,
+                              base_dir=os.path.dirname(settings.source) if settings.source else None)
     if not paths:
         raise ReproError(f"no notebooks found in {', '.join(args.targets)}")
     options = settings.check_options()
@@ -191,6 +203,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .check import diff_notebooks
 
     settings = _settings(args)
+    _check_report_paths(args)
     result = diff_notebooks(args.expected, args.actual, settings.compare_options())
     return _report(args, [result])
 

@@ -13,10 +13,12 @@ works as well as ``repro-nb run``. Without editing the notebook it
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
@@ -119,10 +121,8 @@ class ReproNotebookClient(PapermillNotebookClient):
                                  store_history: bool = True) -> Any:
         self.observer.current_index = cell_index
         if self.observer.on_cell_start is not None:
-            try:
+            with contextlib.suppress(Exception):  # progress reporting must not stop a run
                 self.observer.on_cell_start(cell_index, len(self.nb.cells))
-            except Exception:  # noqa: BLE001 - progress reporting must not stop a run
-                pass
         self._executing_cell_id = cell.get("id")
         try:
             result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)

@@ -11,8 +11,9 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import nbformat
 
@@ -112,7 +113,7 @@ def run_notebook(
     except PapermillExecutionError as exc:
         result_nb = observer.nb
         failure = CellFailure("error", _failed_index(observer, exc.cell_index - 1 if exc.cell_index else None),
-                              exc.ename, exc.evalue, _short_traceback(exc.traceback))
+                              exc.ename, exc.evalue, short_traceback(exc.traceback))
     except CellTimeoutError as exc:
         result_nb = observer.nb
         failure = CellFailure("timeout", observer.current_index, "CellTimeoutError",
@@ -155,7 +156,7 @@ def _failed_index(observer: ExecutionObserver, fallback: int | None) -> int | No
     return observer.current_index if observer.current_index is not None else fallback
 
 
-def _short_traceback(lines: list[str] | None, limit: int = 12) -> str:
+def short_traceback(lines: list[str] | None, limit: int = 12) -> str:
     from .textutil import strip_ansi
 
     text = strip_ansi("\n".join(lines or []))

@@ -13,8 +13,9 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 from .compare import CellComparison, OutputDiff
 from .environment import EnvironmentDifference, compare_environments

@@ -10,14 +10,16 @@ work (resolving, filtering, stat, hashing) happens after the cell.
 """
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import sys
 import sysconfig
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .postimport import PostImportHook
 
@@ -124,7 +126,7 @@ class AccessMonitor:
         self._wrappers.uninstall()
 
     @staticmethod
-    def resolve(events: Iterable[tuple[Any, ...]], cwd: str, ignore: "PathFilter") -> list[FileAccess]:
+    def resolve(events: Iterable[tuple[Any, ...]], cwd: str, ignore: PathFilter) -> list[FileAccess]:
         """Merge a cell's raw events into one :class:`FileAccess` per file, in first-seen order."""
         merged: dict[str, list[bool]] = {}  # path -> [read, write, gone]
         for event, args, _ in events:
@@ -214,12 +216,10 @@ class PathFilter:
             value = os.environ.get(env_dir)
             if value:
                 prefixes.add(os.path.abspath(value))
-        try:
+        with contextlib.suppress(Exception):  # jupyter_core is optional for a plain IPython
             from jupyter_core.paths import jupyter_runtime_dir
 
             prefixes.add(jupyter_runtime_dir())
-        except Exception:  # noqa: BLE001 - jupyter_core is optional for a plain IPython
-            pass
         # ipykernel writes each cell's code to <tmp>/ipykernel_<pid>/<hash>.py and reads it
         # back to render tracebacks: the kernel's own files, not data.
         import tempfile
@@ -347,7 +347,9 @@ class _ReaderWrappers:
         original = getattr(pa, "OSFile", None)
         if not isinstance(original, type) or getattr(original, "__repro_nb_wrapped__", None) is not None:
             return
-        calls_init = original.__init__ is not object.__init__
+        calls_init = vars(original).get("__init__") is not None or any(
+            "__init__" in vars(base) for base in original.__mro__[1:-1]
+        )
         try:
             class OSFile(original):  # type: ignore[misc, valid-type]
                 __repro_nb_wrapped__ = original

@@ -58,7 +58,8 @@ class ReproMagics(Magics):
         # NumPy, PyTorch, TensorFlow imported later in the session get the same seed the
         # moment their import finishes.
         recorder.seeds.seed_all(seed)
-        self.shell.user_ns["REPRO_SEED"] = seed
+        if self.shell is not None:
+            self.shell.user_ns["REPRO_SEED"] = seed
 
     @magic_arguments()
     @argument("paths", nargs="+", help="files or directories to pin (a directory gets a manifest hash)")

@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def detect_notebook_path(user_ns: Mapping[str, Any], cwd: str | None = None) -> str | None:

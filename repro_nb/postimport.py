@@ -11,12 +11,14 @@ its loader; the wrapper delegates everything to the real loader and calls back a
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
+from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any, Callable, Sequence
+from typing import Any
 
 Callback = Callable[[str, ModuleType], None]
 
@@ -36,10 +38,8 @@ class _CallbackLoader(importlib.abc.Loader):
         if module.__spec__ is not None:
             module.__spec__.loader = self._loader
         module.__loader__ = self._loader
-        try:
+        with contextlib.suppress(Exception):  # never break an import because of the recorder
             self._callback(module.__name__, module)
-        except Exception:  # noqa: BLE001 - never break an import because of the recorder
-            pass
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)

@@ -7,10 +7,10 @@ command-line options taking precedence. Works with pytest-xdist (``-n 2``).
 """
 from __future__ import annotations
 
-import fnmatch
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # checking machinery (papermill, nbformat, numpy: seconds of imports) is imported only
 # when a notebook item runs.
 _SETTINGS_KEY = pytest.StashKey[Settings]()
-_OPTIONS_KEY = pytest.StashKey["CheckOptions"]()
+_OPTIONS_KEY: pytest.StashKey[CheckOptions] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,21 +56,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_OPTIONS_KEY] = options
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> "NotebookFile | None":
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> NotebookFile | None:
     config = parent.config
     if file_path.suffix != ".ipynb" or not config.getoption("repro_nb"):
         return None
     if ".ipynb_checkpoints" in file_path.parts:
         return None
     settings = config.stash[_SETTINGS_KEY]
-    text = str(file_path)
-    if any(fnmatch.fnmatch(text, g) or fnmatch.fnmatch(file_path.name, g) for g in settings.skip):
-        return None
+    if settings.skip:
+        from .check import is_skipped
+
+        base_dir = os.path.dirname(settings.source) if settings.source else str(config.rootpath)
+        if is_skipped(str(file_path), settings.skip, base_dir):
+            return None
     return NotebookFile.from_parent(parent, path=file_path)
 
 
 class NotebookFile(pytest.File):
-    def collect(self) -> Iterator["NotebookItem"]:
+    def collect(self) -> Iterator[NotebookItem]:
         yield NotebookItem.from_parent(self, name=self.path.name)
 
 

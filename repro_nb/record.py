@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 import fastjsonschema
 
@@ -53,7 +54,8 @@ def validate(document: JSON, kind: str = "sidecar") -> None:
     try:
         _validator(kind)(document)
     except fastjsonschema.JsonSchemaException as exc:
-        raise RecordError(f"invalid repro-nb {kind} record: {_where(exc.message)}") from exc
+        message = str(getattr(exc, "message", exc))
+        raise RecordError(f"invalid repro-nb {kind} record: {_where(message)}") from exc
 
 
 def _where(message: str) -> str:
@@ -174,13 +176,13 @@ def attach_sidecar(nb: Any, document: JSON) -> NotebookRecord:
         by_hash.setdefault(source_hash(cell.get("source", "")), index)
     unmatched = -1
     for cell_record in document["cells"]:
-        index = by_id.get(cell_record.get("cell_id") or "")
-        if index is None:
-            index = by_hash.get(cell_record.get("source_hash", ""))
-        if index is None:
-            index = unmatched
+        found = by_id.get(cell_record.get("cell_id") or "")
+        if found is None:
+            found = by_hash.get(cell_record.get("source_hash", ""))
+        if found is None:
+            found = unmatched
             unmatched -= 1
-        record.cells[index] = cell_record
+        record.cells[found] = cell_record
     return record
 
 

@@ -16,13 +16,16 @@ change what the session has loaded.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
+import numbers
 import os
 import random
 import sys
-import sysconfig
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .postimport import PostImportHook
 
@@ -41,13 +44,9 @@ def seed_value(value: Any) -> int | str | None:
     entropy = getattr(value, "entropy", None)  # numpy SeedSequence
     if entropy is not None:
         return seed_value(entropy)
-    try:
-        import numbers
-
-        if isinstance(value, numbers.Integral):
+    if isinstance(value, numbers.Integral):
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
             return seed_value(int(value))
-    except Exception:  # pragma: no cover - numbers always imports
-        pass
     text = repr(value)
     return text if len(text) <= 200 else text[:197] + "..."
 
@@ -245,17 +244,13 @@ class SeedTracker:
         modules = sys.modules
         mtrand = modules.get("numpy.random.mtrand")
         if mtrand is not None:
-            try:
+            with contextlib.suppress(Exception):  # an exotic numpy must not break a cell
                 state = mtrand._rand._bit_generator.state["state"]
                 prints["numpy"] = hash((state["key"].tobytes(), state["pos"]))
-            except Exception:  # noqa: BLE001 - an exotic numpy must not break a cell
-                pass
         torch = modules.get("torch")
         if torch is not None:
-            try:
+            with contextlib.suppress(Exception):
                 prints["torch"] = hash(bytes(torch.random.default_generator.get_state().numpy().tobytes()))
-            except Exception:  # noqa: BLE001
-                pass
         return prints
 
     def unseeded_advanced(self, before: dict[str, int], after: dict[str, int]) -> list[str]:
@@ -270,7 +265,11 @@ class SeedTracker:
         return moved
 
 
+@functools.cache
 def _library_prefixes() -> tuple[str, ...]:
+    """Where installed code lives (computed on first need: it costs a few ms)."""
+    import sysconfig
+
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         try:
@@ -279,9 +278,6 @@ def _library_prefixes() -> tuple[str, ...]:
             pass
     prefixes.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
     return tuple(sorted(p.rstrip(os.sep) + os.sep for p in prefixes if p)) + ("<frozen ",)
-
-
-_LIBRARY_PREFIXES = _library_prefixes()
 
 
 def _from_library_import_or_seeded(seed: Any) -> bool:
@@ -295,7 +291,7 @@ def _from_library_import_or_seeded(seed: Any) -> bool:
     which is rare enough for a look at the stack.
     """
     frame = sys._getframe(2)  # default_rng's caller
-    if not frame.f_code.co_filename.startswith(_LIBRARY_PREFIXES):
+    if not frame.f_code.co_filename.startswith(_library_prefixes()):
         return False
     if seed is not None:
         return True

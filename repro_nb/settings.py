@@ -64,12 +64,12 @@ class Settings:
     jobs: int = 1
     source: str | None = None  # the pyproject.toml it came from
 
-    def override(self, **values: Any) -> "Settings":
+    def override(self, **values: Any) -> Settings:
         """Settings with command-line values (those not ``None``) taking precedence."""
         given = {k: v for k, v in values.items() if v is not None}
         return _validated(replace(self, **given)) if given else self
 
-    def compare_options(self) -> "CompareOptions":
+    def compare_options(self) -> CompareOptions:
         from .compare import CompareOptions, Tolerance
         from .normalize import NormalizerSet
 
@@ -86,7 +86,7 @@ class Settings:
             skip_tags=frozenset({"repro-skip", "nbval-ignore-output", *self.skip_tags}),
         )
 
-    def check_options(self) -> "CheckOptions":
+    def check_options(self) -> CheckOptions:
         from .check import CheckOptions
 
         return CheckOptions(

@@ -18,11 +18,13 @@ import json
 import os
 import queue
 import shutil
+import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -93,6 +95,8 @@ class KernelSession:
         self.cwd = cwd
         #: IOPub messages that arrived for a request nobody was waiting for
         self.stray: list[dict[str, Any]] = []
+        #: where the kernel's Unix sockets live (removed at shutdown)
+        self.sockets: Path | None = None
 
     # -- requests -----------------------------------------------------------------
 
@@ -223,6 +227,8 @@ class KernelSession:
             self.client.stop_channels()
         finally:
             self.manager.shutdown_kernel(now=True)
+            if self.sockets is not None:
+                shutil.rmtree(self.sockets, ignore_errors=True)
 
 
 def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -234,13 +240,27 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def start_kernel(cwd: Path, env: dict[str, str] | None = None, load_ext: bool = True) -> KernelSession:
-    """Start a ``python3`` kernel in ``cwd``; with ``load_ext``, run ``%load_ext repro_nb``."""
-    from jupyter_client.manager import start_new_kernel
+    """Start a ``python3`` kernel in ``cwd``; with ``load_ext``, run ``%load_ext repro_nb``.
 
-    manager, client = start_new_kernel(
-        startup_timeout=60, kernel_name="python3", cwd=str(cwd), env=kernel_env(env)
-    )
+    The kernel listens on Unix sockets, not TCP: picking free TCP ports and binding
+    them later races with every other kernel started on the machine ("Address already
+    in use" under ``pytest -n``).
+    """
+    from jupyter_client.manager import KernelManager
+
+    sockets = Path(tempfile.mkdtemp(prefix="rk-"))  # short: socket paths are limited to ~100 bytes
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
+    manager.start_kernel(cwd=str(cwd), env=kernel_env(env))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+    except BaseException:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+        raise
     session = KernelSession(manager, client, cwd)
+    session.sockets = sockets
     if load_ext:
         try:
             session.run("%load_ext repro_nb")

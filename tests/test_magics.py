@@ -13,14 +13,15 @@ import random
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import blake3
 import numpy
 import pytest
-
 from conftest import KernelFactory, KernelSession, write_notebook
+
 from repro_nb import record as record_mod
 
 

@@ -271,8 +271,8 @@ def test_read_record_matches_sidecar_cells_by_id_then_source(tmp_path: Path, sid
     record_mod.write_sidecar(tmp_path / "analysis.repro.json", sidecar)
     record = record_mod.read_record(nb, tmp_path / "analysis.ipynb")
     assert record is not None and record.source == "sidecar"
-    assert record.cell(0)["cell_id"] == "load"  # by id
-    assert record.cell(1)["order"] == 2  # by source hash
+    assert record.cells[0]["cell_id"] == "load"  # by id
+    assert record.cells[1]["order"] == 2  # by source hash
     unmatched = record_mod.attach_sidecar(notebook([("z", "z = 0")]), sidecar)
     assert set(unmatched.cells) == {-1, -2}
 

@@ -19,8 +19,8 @@ from typing import Any
 import blake3
 import numpy
 import pytest
-
 from conftest import KernelFactory, KernelSession, write_notebook
+
 from repro_nb import record as record_mod
 
 
@@ -313,7 +313,8 @@ def test_vscode_cell_uri_is_kept_apart_from_the_cell_id(kernel: KernelSession) -
     uri = "vscode-notebook-cell:/home/u/analysis.ipynb#W1sZmlsZQ%3D%3D"
     cell = kernel.run_recorded("v = 1", cell_id=uri)
     assert cell["cell_id"] is None
-    assert cell["editor_uri"] == uri
+    # the cell's address, without the directories (they name the user)
+    assert cell["editor_uri"] == "vscode-notebook-cell:analysis.ipynb#W1sZmlsZQ%3D%3D"
 
 
 # -- environment values -------------------------------------------------------------------------
@@ -328,7 +329,7 @@ def test_only_allowed_environment_values_are_recorded(kernel_factory: KernelFact
         "PYTHONHASHSEED": "0",
     })
     (session.cwd / "input.csv").write_text("a\n1\n")
-    comm_id, hello = session.open_comm("repro_nb")
+    _, hello = session.open_comm("repro_nb")
     session.run_recorded("import numpy as np\nnp.random.seed(1)\ndata = open('input.csv').read()")
     cells = session.execute("import os\nx = 1")
     session.run("%repro_save record.repro.json")
@@ -352,12 +353,16 @@ def test_home_directory_never_appears_in_the_record(kernel_factory: KernelFactor
     session = kernel_factory(cwd=project, env={"HOME": str(home), "JPY_SESSION_NAME": "survey.ipynb"})
 
     cell = session.run_recorded(f"open({str(shared / 'survey.csv')!r}).read()", cell_id="read")
+    failed = session.execute(f"open({str(home / 'missing.csv')!r})")  # the error message names the file
+    assert failed.error is not None
+    session.run("x = 1", cell_id=f"vscode-notebook-cell:{home}/work/project/survey.ipynb#W0sZmlsZQ%3D%3D")
     session.run("%repro_save")
 
     assert [r["path"] for r in cell["reads"]] == ["../../datasets/survey.csv"]
     everything = json.dumps(session.record()) + (project / "survey.repro.json").read_text()
     assert str(home) not in everything
     assert "alice" not in everything
+    assert "'~/missing.csv'" in everything
 
 
 # -- the comm protocol ------------------------------------------------------------------------------

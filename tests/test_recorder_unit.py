@@ -11,8 +11,9 @@ import os
 import random
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import blake3
 import numpy
@@ -234,7 +235,7 @@ def test_seed_tracker_records_default_rng_with_and_without_seed() -> None:
     assert numpy.random.default_rng is original
     assert events[0] == SeedEvent("numpy.Generator", "numpy.random.default_rng", 3)
     assert isinstance(events[1], UnseededGenerator)
-    assert int(events[1].entropy) == generator.bit_generator.seed_seq.entropy
+    assert events[1].entropy == str(generator.bit_generator.seed_seq.entropy)  # type: ignore[attr-defined]
     assert len(events) == 2
 
 
@@ -270,7 +271,7 @@ def test_post_import_hook_calls_back_once_after_the_module_ran(tmp_path: Path, m
         assert type(repro_probe_mod.__loader__).__name__ != "_CallbackLoader"
         assert type(repro_probe_mod.__spec__.loader).__name__ != "_CallbackLoader"
         sys.modules.pop("repro_probe_mod")
-        import repro_probe_mod  # noqa: F811 - a second import is not a first import
+        import repro_probe_mod
 
         assert len(seen) == 1
     finally:
@@ -325,7 +326,7 @@ def test_recorder_reports_an_unreadable_file_clearly(
     recorder: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "locked.csv").write_bytes(b"a\n")
-    import repro_nb.hashing as hashing
+    from repro_nb import hashing
 
     real_open = os.open
 
@@ -530,3 +531,72 @@ def test_channel_register_outside_a_kernel_is_harmless(recorder: Recorder) -> No
     channel = CommChannel(recorder)
     assert channel.register() in (True, False)
     channel.close()
+
+
+# -- warming up off the critical path ----------------------------------------------------------
+
+
+def test_idle_warm_up_runs_in_the_background_only_when_no_cell_runs() -> None:
+    import threading
+    import time
+
+    from repro_nb.capture import IdleWarmUp
+
+    ran_in: list[str] = []
+    warm = IdleWarmUp(lambda: ran_in.append(threading.current_thread().name), quiet=0.05)
+    warm.activity(cell_running=True)
+    time.sleep(0.2)
+    assert ran_in == [], "never while a cell runs"
+    warm.activity(cell_running=False)
+    deadline = time.monotonic() + 5
+    while not warm.done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ran_in == ["repro-nb-warm-up"]
+    warm.wait()
+    assert len(ran_in) == 1, "done once"
+    warm.close()
+
+
+def test_idle_warm_up_is_done_inline_when_needed_first() -> None:
+    import threading
+
+    from repro_nb.capture import IdleWarmUp
+
+    ran_in: list[str] = []
+
+    def fail_once() -> None:
+        ran_in.append(threading.current_thread().name)
+        raise RuntimeError("never surfaces")
+
+    warm = IdleWarmUp(fail_once, quiet=60)
+    warm.wait()
+    assert ran_in == [threading.current_thread().name] and warm.done
+    warm.close()
+
+
+# -- privacy -------------------------------------------------------------------------------------
+
+
+def test_redact_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    from repro_nb.capture import redact_home
+
+    monkeypatch.setenv("HOME", "/home/alice")
+    assert redact_home("No such file: '/home/alice/data/x.csv'") == "No such file: '~/data/x.csv'"
+    assert redact_home("/home/alice") == "~"
+    assert redact_home("/home/alicebob/x") == "/home/alicebob/x"
+    assert redact_home("nothing to hide") == "nothing to hide"
+
+
+@pytest.mark.parametrize(
+    ("uri", "ref"),
+    [
+        ("vscode-notebook-cell:/home/alice/a%20b/study.ipynb#W1sZmlsZQ%3D%3D",
+         "vscode-notebook-cell:study.ipynb#W1sZmlsZQ%3D%3D"),
+        ("vscode-notebook-cell:/c%3A/Users/alice/x.ipynb#W3", "vscode-notebook-cell:x.ipynb#W3"),
+        ("vscode-notebook-cell://wsl%2Bubuntu/home/alice/x.ipynb#W3", "vscode-notebook-cell:x.ipynb#W3"),
+    ],
+)
+def test_editor_cell_ref_drops_directories(uri: str, ref: str) -> None:
+    from repro_nb.capture import editor_cell_ref
+
+    assert editor_cell_ref(uri) == ref

@@ -382,19 +382,37 @@ const KIND_LABELS: Record<string, string> = {
   'recorder-error': 'recorder'
 };
 
+/** How many cell links a grouped warning shows before "+N more". */
+const MAX_CELL_LINKS = 6;
+
 function WarningView(props: {
   warning: IWarningItem;
   trans: TranslationBundle;
   onSelectCell: (index: number | null) => void;
 }): JSX.Element {
   const { warning, trans } = props;
+  const shown = warning.cells.slice(0, MAX_CELL_LINKS);
+  const more = warning.cells.length - shown.length;
   return (
-    <li className="jp-repro-nb-item jp-repro-nb-warning-item" data-kind={warning.kind}>
+    <li
+      className="jp-repro-nb-item jp-repro-nb-warning-item"
+      data-kind={warning.kind}
+      data-cells={warning.cells.length}
+    >
       <span className={`jp-repro-nb-badge jp-repro-nb-kind-${warning.kind}`}>
         {trans.__(KIND_LABELS[warning.kind] ?? warning.kind)}
       </span>
       <span className="jp-repro-nb-message">{warning.message}</span>
-      <CellLink index={warning.cellIndex} trans={trans} onSelectCell={props.onSelectCell} />
+      {shown.length > 0 && (
+        <span className="jp-repro-nb-cell-links">
+          {shown.map(c => (
+            <CellLink key={c.id} index={c.index} trans={trans} onSelectCell={props.onSelectCell} />
+          ))}
+          {more > 0 && (
+            <span className="jp-repro-nb-muted">{trans.__('+%1 more', more)}</span>
+          )}
+        </span>
+      )}
     </li>
   );
 }

@@ -31,6 +31,8 @@ export interface IWarningItem {
   executionCount: number | null;
   /** The data file a data warning is about. */
   path?: string;
+  /** Every cell with this same warning (the first is `cellIndex`), in notebook order. */
+  cells: { id: string; index: number }[];
 }
 
 export type DataState = 'unchanged' | 'changed' | 'missing' | 'unknown';
@@ -239,7 +241,8 @@ export function summarize(
         cellId: cell.id,
         cellIndex: cell.index,
         executionCount: cell.record?.execution_count ?? w.execution_count ?? null,
-        path: w.path
+        path: w.path,
+        cells: [{ id: cell.id, index: cell.index }]
       });
     }
   }
@@ -257,7 +260,8 @@ export function summarize(
       message: w.message,
       cellId: null,
       cellIndex: null,
-      executionCount: w.execution_count ?? null
+      executionCount: w.execution_count ?? null,
+      cells: []
     });
   }
 
@@ -274,14 +278,11 @@ export function summarize(
       message: `${p.distribution} ${p.old ?? '(not recorded)'} → ${p.new ?? 'not installed'} in the check`,
       cellId: cell?.id ?? null,
       cellIndex: cell ? cell.index : null,
-      executionCount: null
+      executionCount: null,
+      cells: cell ? [{ id: cell.id, index: cell.index }] : []
     });
   }
-  warnings.sort(
-    (a, b) =>
-      (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) ||
-      (a.cellIndex ?? 1e9) - (b.cellIndex ?? 1e9)
-  );
+  const grouped = groupWarnings(warnings);
 
   // Seeds: what each cell set on its last run, in notebook order.
   const seeds: ISeedItem[] = [];
@@ -374,7 +375,7 @@ export function summarize(
   return {
     hasRecord: !!notebook || recorded.length > 0,
     recordedCells: recorded.length,
-    warnings,
+    warnings: grouped,
     seeds,
     data: [...files.values()].sort((a, b) => a.path.localeCompare(b.path)),
     packages,
@@ -384,6 +385,37 @@ export function summarize(
     verdictMessage: result?.message ?? null,
     rating: result?.rating ?? notebook?.rating ?? null
   };
+}
+
+/**
+ * One entry per distinct warning: the same message from many cells (a loop of
+ * unseeded draws) is listed once with all its cells. Sorted by kind, then position.
+ */
+export function groupWarnings(warnings: IWarningItem[]): IWarningItem[] {
+  const groups = new Map<string, IWarningItem>();
+  for (const w of warnings) {
+    const key = `${w.kind}\u0000${w.message}`;
+    const group = groups.get(key);
+    if (group) {
+      group.cells.push(...w.cells);
+    } else {
+      groups.set(key, { ...w, cells: [...w.cells] });
+    }
+  }
+  const result = [...groups.values()];
+  for (const w of result) {
+    w.cells.sort((a, b) => a.index - b.index);
+    if (w.cells.length > 0) {
+      w.cellIndex = w.cells[0].index;
+      w.cellId = w.cells[0].id;
+    }
+  }
+  result.sort(
+    (a, b) =>
+      (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) ||
+      (a.cellIndex ?? 1e9) - (b.cellIndex ?? 1e9)
+  );
+  return result;
 }
 
 function recordedWrites(cells: ICellInfo[], path: string): boolean {

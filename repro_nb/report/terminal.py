@@ -7,7 +7,8 @@ data, package and environment differences.
 from __future__ import annotations
 
 import os
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from ..check import CellResult, NotebookResult
 from ..compare import OutputDiff

@@ -11,6 +11,7 @@ Skipping: without Chromium or Playwright the tests are skipped — except in CI
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -109,11 +110,11 @@ class Lab:
         return json.loads((self.root / path).read_text())
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    base = tmp_path_factory.mktemp("lab")
+@contextlib.contextmanager
+def running_lab(base: Path) -> Iterator[Lab]:
+    """Start ``jupyter lab`` rooted in ``base/root``; stop it on exit."""
     root = base / "root"
-    root.mkdir()
+    root.mkdir(parents=True, exist_ok=True)
     settings = base / "settings"
     for name, value in USER_SETTINGS.items():
         target = settings / name
@@ -135,7 +136,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "--no-browser", f"--port={port}", "--ip=127.0.0.1",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
         "--allow-root",
-        "--ServerApp.open_browser=False",
         "--LabApp.expose_app_in_browser=True",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -168,20 +168,39 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             process.wait()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright (raises if either is missing)."""
+    from playwright.sync_api import sync_playwright
+
     executable = chromium_path()
     if executable is None:
-        _missing("Chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the playwright package is not installed")
+        raise FileNotFoundError("Chromium is not installed (apt-get install chromium)")
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with running_lab(tmp_path_factory.mktemp("lab")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if chromium_path() is None:
+        _missing("Chromium is not installed (apt-get install chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _missing("the playwright package is not installed")
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture

@@ -13,9 +13,11 @@ Re-run this script only to change a notebook on purpose (output is deterministic
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -314,9 +316,9 @@ def unknown_kernel() -> dict[str, Any]:
                     kernel={"name": "no-such-kernel-xyz", "display_name": "Nope", "language": "python"})
 
 
-NOTEBOOKS = {
+NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "noise_and_skips_reproduce": noise_and_skips_reproduce,
-    **{f"nbformat_4_{m}": (lambda m=m: nbformat_minor(m)) for m in range(6)},
+    **{f"nbformat_4_{m}": functools.partial(nbformat_minor, m) for m in range(6)},
     "reproduces": reproduces,
     "drifts_in_second_cell": drifts_in_second_cell,
     "third_digit_drift": third_digit_drift,
