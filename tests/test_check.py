@@ -466,14 +466,29 @@ def test_name_defined_only_later_means_out_of_order(tmp_path: Path) -> None:
 
 
 def test_timeout_fails_the_cell_and_later_cells_do_not_run(tmp_path: Path) -> None:
-    # 0.5 s: papermill counts whole seconds, and a fraction must not become "no limit"
-    result = check_notebook(str(case("times_out.ipynb", tmp_path)), CheckOptions(timeout=0.5))
+    result = check_notebook(str(case("times_out.ipynb", tmp_path)), CheckOptions(timeout=3))
     assert result.verdict == "failed" and result.run_status == "timeout"
     assert statuses(result) == {"quick": "reproduced", "slow": "failed", "after": "not-run"}
     slow = cells_by_id(result)["slow"]
     assert kinds(slow) == ["timeout"]
     assert slow.failure is not None and slow.failure["kind"] == "timeout"
     assert result.duration_s < 60
+
+
+def test_a_fraction_of_a_second_is_still_a_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """papermill takes whole seconds: 0.5 must become 1, not 0 ("no limit")."""
+    seen: dict[str, Any] = {}
+
+    def fake_papermill(nb: Any, output: Any, **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        return nb
+
+    monkeypatch.setattr("papermill.execute_notebook", fake_papermill)
+    nb = nbformat.reads((CASES / "reproduces.ipynb").read_text(), as_version=4)
+    run_notebook(nb, timeout=0.5, startup_timeout=2.5)
+    assert (seen["execution_timeout"], seen["start_timeout"]) == (1, 3)
+    run_notebook(nb, timeout=None)
+    assert seen["execution_timeout"] is None
 
 
 def test_dead_kernel_fails_the_cell(tmp_path: Path) -> None:
@@ -603,6 +618,25 @@ def test_record_from_a_newer_repro_nb_is_refused_clearly(tmp_path: Path) -> None
     result = check_notebook(str(path))
     assert (result.verdict, result.exit_code) == ("error", 2)
     assert "schema version 99" in result.message and "upgrade repro-nb" in result.message
+
+
+def test_record_in_a_sidecar_is_evidence_too(tmp_path: Path) -> None:
+    """Where no frontend wrote notebook metadata, the record lives in ``NAME.repro.json``."""
+    from repro_nb.hashing_source import source_hash
+    from repro_nb.record import write_sidecar
+
+    path = case("reproduces.ipynb", tmp_path)
+    answer = cell_of(json.loads(path.read_text()), "answer")
+    write_sidecar(tmp_path / "reproduces.repro.json", {
+        "schema_version": 1,
+        "notebook": {"schema_version": 1, "recorder": {"version": "0.1.0", "channel": "sidecar"}},
+        "cells": [{"schema_version": 1, "cell_id": "answer", "source_hash": source_hash(answer["source"]),
+                   "reads": [{"path": "data/input.csv", "status": "ok", "hash": "blake3:" + "0" * 64}]}],
+    })
+    result = diff_notebooks(str(path), str(path))  # nothing re-run: the file is simply gone
+    assert result.has_record
+    assert [(d.path, d.status, d.read_by) for d in result.data] == [("data/input.csv", "missing", (0,))]
+    assert result.verdict == "drifted" and "1 data file(s) differ from the record" in result.message
 
 
 def test_diff_of_a_notebook_with_itself_reproduces() -> None:

@@ -600,3 +600,26 @@ def test_editor_cell_ref_drops_directories(uri: str, ref: str) -> None:
     from repro_nb.capture import editor_cell_ref
 
     assert editor_cell_ref(uri) == ref
+
+
+def test_numpy_fingerprint_sees_draws_and_seeds_for_any_bit_generator() -> None:
+    import numpy.random
+
+    tracker = SeedTracker(lambda event: None)
+    original = numpy.random.get_bit_generator()
+    try:
+        numpy.random.rand()
+        for bit_generator in (None, numpy.random.PCG64(1)):
+            if bit_generator is not None:
+                numpy.random.set_bit_generator(bit_generator)
+            numpy.random.seed(5)
+            before = tracker.fingerprints()["numpy"]
+            assert tracker.fingerprints()["numpy"] == before, "reading the state does not move it"
+            numpy.random.rand()
+            after = tracker.fingerprints()["numpy"]
+            assert after != before
+            numpy.random.seed(5)
+            assert tracker.fingerprints()["numpy"] == before
+    finally:
+        numpy.random.set_bit_generator(original)
+        tracker.uninstall()

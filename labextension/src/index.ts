@@ -53,11 +53,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const model = new ReproModel(notebook);
       const markers = new CellMarkers(model);
       models.set(notebook, model);
-      notebook.toolbar.insertAfter(
-        'cellType',
-        'repro-nb-check',
-        new CommandToolbarButton({ commands: app.commands, id: CommandIDs.check, label: '' })
-      );
+      const button = new CommandToolbarButton({
+        commands: app.commands,
+        id: CommandIDs.check,
+        label: ''
+      });
+      if (!notebook.toolbar.insertAfter('cellType', 'repro-nb-check', button)) {
+        notebook.toolbar.addItem('repro-nb-check', button);
+      }
       notebook.disposed.connect(() => {
         markers.dispose();
         model.dispose();

@@ -81,8 +81,13 @@ export class ReproModel implements IDisposable {
 
   /** The notebook record in metadata (`metadata.repro_nb`), or null. */
   get notebookRecord(): INotebookRecord | null {
-    const value = this.panel.context.model.getMetadata(METADATA_KEY);
-    return value && typeof value === 'object' ? (value as INotebookRecord) : null;
+    // getMetadata copies: the record grows with the session, and markers ask for it
+    // once per cell, so it is read once per change.
+    if (this._notebookRecord === undefined) {
+      const value = this.panel.context.model.getMetadata(METADATA_KEY);
+      this._notebookRecord = value && typeof value === 'object' ? (value as INotebookRecord) : null;
+    }
+    return this._notebookRecord;
   }
 
   /** The result of the last finished check, or null. */
@@ -183,7 +188,7 @@ export class ReproModel implements IDisposable {
       return;
     }
     const model = this.panel.context.model;
-    const current = model.getMetadata(METADATA_KEY) as INotebookRecord | undefined;
+    const current = this.notebookRecord;
     // `updated_at` changes on every message: ignore it when deciding whether anything
     // changed, so a page reload does not make an unchanged notebook dirty.
     if (current && sameExcept(current, record, 'updated_at')) {
@@ -196,8 +201,10 @@ export class ReproModel implements IDisposable {
 
   private _watchCells(): void {
     const model = this.panel.context.model;
+    this._notebookRecord = undefined; // read before the file was loaded
     model.metadataChanged.connect((_, change) => {
       if (change.key === METADATA_KEY) {
+        this._notebookRecord = undefined;
         this._emit();
         // A cell's "package differs" warning compares with the session's packages:
         // re-mark every cell only when those changed.
@@ -266,6 +273,7 @@ export class ReproModel implements IDisposable {
   }
 
   private _summary: ISummary | null = null;
+  private _notebookRecord: INotebookRecord | null | undefined = undefined;
   private _packages = '{}';
   private _positionsTimer = 0;
   private _disposed = false;
