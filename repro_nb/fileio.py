@@ -10,12 +10,16 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat.reader import NotJSONError
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotebookReadError, NotebookWriteError
+
+if TYPE_CHECKING:
+    import nbformat
+
+# nbformat is imported inside the notebook functions: this module also serves the
+# in-kernel recorder (sidecars, caches), where importing nbformat and jsonschema would
+# cost seconds on the first use.
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
@@ -55,6 +59,9 @@ def atomic_write_json(path: str | os.PathLike[str], data: Any) -> None:
 
 def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
     """Read a notebook as nbformat 4, with a specific error for every way it can fail."""
+    import nbformat
+    from nbformat.reader import NotJSONError
+
     p = str(path)
     try:
         with open(p, encoding="utf-8") as handle:
@@ -91,4 +98,6 @@ def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
 
 def write_notebook(nb: nbformat.NotebookNode, path: str | os.PathLike[str]) -> None:
     """Write a notebook atomically."""
+    import nbformat
+
     atomic_write_text(path, nbformat.writes(nb, version=4) + "\n")
