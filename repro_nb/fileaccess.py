@@ -14,13 +14,13 @@ import contextlib
 import fnmatch
 import os
 import sys
-import sysconfig
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .installed import as_prefixes, library_dirs
 from .postimport import PostImportHook
 
 READ = "r"
@@ -199,15 +199,7 @@ class PathFilter:
     """Leaves out the interpreter's own files, caches, the kernel's files and user globs."""
 
     def __init__(self, extra_globs: Iterable[str] = (), exclude_files: Iterable[str] = ()) -> None:
-        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-            try:
-                prefixes.add(sysconfig.get_path(key))
-            except KeyError:
-                pass
-        for entry in sys.path:
-            if entry.endswith(("site-packages", "dist-packages")):
-                prefixes.add(entry)
+        prefixes = set(library_dirs())
         home = os.path.expanduser("~")
         for sub in (".ipython", ".jupyter", ".cache", ".config", ".local/share/jupyter", ".matplotlib",
                     ".keras", ".nv", ".triton"):
@@ -226,7 +218,7 @@ class PathFilter:
 
         prefixes.add(os.path.join(tempfile.gettempdir(), f"ipykernel_{os.getpid()}"))
         prefixes.update(("/proc", "/sys", "/dev", "/etc", "/usr/share/zoneinfo", "/usr/lib", "/lib"))
-        self._prefixes = tuple(sorted(p.rstrip(os.sep) + os.sep for p in prefixes if p))
+        self._prefixes = as_prefixes({p for p in prefixes if p})
         self._exact = {os.path.normpath(p) for p in exclude_files}
         self._globs = tuple(extra_globs)
 

@@ -20,13 +20,13 @@ import contextlib
 import functools
 import importlib
 import numbers
-import os
 import random
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .installed import as_prefixes, library_dirs
 from .postimport import PostImportHook
 
 #: Seeds above this are stored as strings: JavaScript (the lab panel) cannot hold them.
@@ -266,17 +266,8 @@ class SeedTracker:
 
 @functools.cache
 def _library_prefixes() -> tuple[str, ...]:
-    """Where installed code lives (computed on first need: it costs a few ms)."""
-    import sysconfig
-
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        try:
-            prefixes.add(sysconfig.get_path(key))
-        except KeyError:
-            pass
-    prefixes.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
-    return tuple(sorted(p.rstrip(os.sep) + os.sep for p in prefixes if p)) + ("<frozen ",)
+    """Where installed code lives, plus frozen stdlib modules' pseudo file names."""
+    return as_prefixes(library_dirs()) + ("<frozen ",)
 
 
 def _from_library_import_or_seeded(seed: Any) -> bool:
