@@ -36,6 +36,7 @@ from .hashing import DirectoryDigest, FileDigest, FileHasher
 from .hashing_source import source_hash
 from .packages import PackageResolver, direct_imports, is_stdlib
 from .seeds import SeedEvent, SeedTracker, UnseededGenerator
+from .textutil import short_hash
 
 JSON = dict[str, Any]
 
@@ -359,7 +360,7 @@ class Recorder:
             "new": new_hash,
             "message": (
                 f"{shown} changed since it was read in cell [{read_in}] ({by}): "
-                f"{_short(old_hash)} → {_short(new_hash)}; a top-to-bottom re-run reads different data"
+                f"{short_hash(old_hash)} → {short_hash(new_hash)}; a top-to-bottom re-run reads different data"
             ),
         }
 
@@ -403,7 +404,7 @@ class Recorder:
             now = self._pin_digest(absolute, pinned["path"])
             if now["hash"] != pinned["hash"] and pinned.get("reported") != now["hash"]:
                 pinned["reported"] = now["hash"]
-                state = "is missing" if now["status"] == "missing" else f"changed: {_short(pinned['hash'])} → {_short(now['hash'])}"
+                state = "is missing" if now["status"] == "missing" else f"changed: {short_hash(pinned['hash'])} → {short_hash(now['hash'])}"
                 found.append({"kind": "pinned-data-changed", "path": pinned["path"], "old": pinned["hash"],
                               "new": now["hash"], "message": f"pinned {pinned['kind']} {pinned['path']} {state}"})
         return found
@@ -613,12 +614,6 @@ def editor_cell_ref(uri: str) -> str:
         ref += f"#{parts.fragment}"
     return ref
 
-
-def _short(digest: str | None) -> str:
-    if not digest:
-        return "none"
-    algo, _, hexd = digest.partition(":")
-    return f"{algo}:{hexd[:12]}"
 
 
 def _unseeded_message(entry: JSON) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from .textutil import short_hash
+
 JSON = dict[str, Any]
 
 
@@ -15,12 +17,6 @@ def _where(item: JSON) -> str:
     count = item.get("execution_count")
     return f"[{count}]" if count is not None else ""
 
-
-def _short(digest: str | None) -> str:
-    if not digest:
-        return "-"
-    algo, _, hexd = digest.partition(":")
-    return f"{algo}:{hexd[:12]}"
 
 
 def _sections(record: JSON, pins: list[JSON] | None = None) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -35,7 +31,7 @@ def _sections(record: JSON, pins: list[JSON] | None = None) -> list[tuple[str, l
     data = record.get("data", [])
     sections.append((f"Data files ({len(data)})", ["path", "status", "size", "hash", "cell"],
                      [[d["path"] + ("/" if d.get("kind") == "directory" else "") + (" (pinned)" if d.get("pinned") else ""),
-                       d["status"], _size(d.get("size")), _short(d.get("hash")), _where(d)] for d in data]))
+                       d["status"], _size(d.get("size")), short_hash(d.get("hash"), "-"), _where(d)] for d in data]))
     packages = record.get("packages", {})
     sections.append((f"Packages ({len(packages)})", ["distribution", "version"],
                      [[name, version or "?"] for name, version in packages.items()]))

@@ -14,3 +14,11 @@ def strip_ansi(text: str) -> str:
 def shorten(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def short_hash(digest: str | None, missing: str = "none") -> str:
+    """``blake3:6d32b1070132…`` → ``blake3:6d32b1070132``: enough to tell versions apart."""
+    if not digest:
+        return missing
+    algo, _, hexd = digest.partition(":")
+    return f"{algo}:{hexd[:12]}"
