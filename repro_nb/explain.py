@@ -20,6 +20,7 @@ from typing import Any, Literal
 from .compare import CellComparison, OutputDiff
 from .environment import EnvironmentDifference, compare_environments
 from .record import NotebookRecord
+from .textutil import short_hash
 
 CauseKind = Literal[
     "exception", "timeout", "dead-kernel", "hidden-state", "data-changed", "data-missing",
@@ -326,7 +327,7 @@ def _data_causes(index: int, evidence: Evidence) -> list[Cause]:
         where = "this cell" if origin == index else f"cell {origin + 1}"
         if drift.status == "changed":
             causes.append(Cause("data-changed", f"data file {drift.path} read by {where} changed since it was recorded "
-                                f"({_short(drift.old_hash)} → {_short(drift.new_hash)})", "high", origin, drift.to_json()))
+                                f"({short_hash(drift.old_hash)} → {short_hash(drift.new_hash)})", "high", origin, drift.to_json()))
         elif drift.status == "missing":
             causes.append(Cause("data-missing", f"data file {drift.path} read by {where} is missing", "high", origin,
                                 drift.to_json()))
@@ -465,9 +466,3 @@ def _numeric_only(diffs: Iterable[OutputDiff]) -> bool:
     kinds = {d.kind for d in diffs}
     return bool(kinds) and kinds <= {"numeric", "image"}
 
-
-def _short(digest: str | None) -> str:
-    if not digest:
-        return "none"
-    algo, _, hexd = digest.partition(":")
-    return f"{algo}:{hexd[:12]}"

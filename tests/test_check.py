@@ -152,8 +152,6 @@ def test_the_planted_noise_is_real(noise: NotebookResult) -> None:
     assert old != new  # other PNG bytes, the same pixels
 
 
-@pytest.mark.xfail(strict=True, reason="normalize.py: IPython prints %timeit's 'The slowest run took N times "
-                   "longer…' line only in some runs; the mask keeps the line, so its presence is drift")
 def test_timeit_slowest_run_warning_is_noise() -> None:
     from repro_nb.compare import compare_outputs
 

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from ..check import CellResult, NotebookResult
 from ..compare import OutputDiff
+from ..textutil import short_hash
 
 _COLORS = {"reproduced": "32", "drifted": "33", "failed": "31", "error": "31", "high": "1", "dim": "2"}
 MAX_DIFF_LINES = 12
@@ -63,7 +64,7 @@ def notebook_details(result: NotebookResult, color: bool = False) -> str:
     if changed:
         lines.append("  data files differing from the record:")
         for d in changed:
-            lines.append(f"    {d.path}: {d.status}" + (f" ({_short(d.old_hash)} → {_short(d.new_hash)})" if d.status == "changed" else ""))
+            lines.append(f"    {d.path}: {d.status}" + (f" ({short_hash(d.old_hash)} → {short_hash(d.new_hash)})" if d.status == "changed" else ""))
     if result.packages:
         lines.append("  packages differing from the record:")
         for p in result.packages:
@@ -131,9 +132,3 @@ def _rel(path: str) -> str:
         return path
     return path if rel.startswith("../..") else rel
 
-
-def _short(digest: str | None) -> str:
-    if not digest:
-        return "none"
-    algo, _, hexd = digest.partition(":")
-    return f"{algo}:{hexd[:12]}"
