@@ -12,7 +12,7 @@ import os
 import queue
 import time
 import uuid
-from typing import Any
+from typing import Any, Self
 
 import nbformat
 from jupyter_client.manager import start_new_kernel
@@ -84,8 +84,8 @@ class KernelSession:
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)
 
-    def __enter__(self) -> "KernelSession":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
