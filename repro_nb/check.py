@@ -214,6 +214,10 @@ def evaluate(
 ) -> NotebookResult:
     """Compare a stored notebook with a re-run (or another executed notebook) and explain."""
     executed = run.nb
+    if old is not None and any(index < 0 for index in old.cells):
+        # Sidecar records that matched no cell (the code changed since) cannot be tied
+        # to a position: keep them out of per-cell evidence.
+        old = NotebookRecord(old.notebook, {i: c for i, c in old.cells.items() if i >= 0}, old.source)
     comparison = compare_notebooks(stored, executed, compare_options)
     try:
         new = read_record(executed, new_path)
