@@ -30,7 +30,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .toplevel import top_level_map
+from .toplevel import environment_index
 
 __all__ = [
     "ImportRecord",
@@ -113,6 +113,7 @@ class PackageResolver:
 
     def __init__(self) -> None:
         self._top_level: Mapping[str, list[str]] | None = None
+        self._indexed_versions: Mapping[str, str] = {}
         self._editable_roots: list[tuple[Path, str]] = []
         self._refreshed_for: set[str] = set()
         self._versions: dict[str, str | None] = {}
@@ -142,6 +143,8 @@ class PackageResolver:
         version seen is the one the cell's results came from. A ``None`` answer is
         forgotten when the resolver refreshes, since the distribution may now exist.
         """
+        if distribution not in self._versions and self._indexed_versions.get(distribution):
+            self._versions[distribution] = self._indexed_versions[distribution]
         if distribution not in self._versions:
             try:
                 self._versions[distribution] = importlib.metadata.version(distribution)
@@ -176,7 +179,9 @@ class PackageResolver:
         return self._top_level
 
     def _refresh(self) -> None:
-        self._top_level = top_level_map()
+        index = environment_index()
+        self._top_level = index["top_level"]
+        self._indexed_versions = index["versions"]
         self._editable_roots = _editable_roots()
         self._by_location = {}
         self._chosen = {}

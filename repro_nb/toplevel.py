@@ -17,10 +17,14 @@ import os
 import sys
 from collections import defaultdict
 from importlib.metadata import Distribution
+from typing import Any
 
 from .fileio import atomic_write_text
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
+
+#: ``{"top_level": {module: [distribution, …]}, "versions": {distribution: version}}``
+Index = dict[str, dict[str, Any]]
 
 
 def cache_dir() -> str:
@@ -39,54 +43,59 @@ def environment_key(path: list[str] | None = None) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def top_level_map(use_cache: bool = True) -> dict[str, list[str]]:
-    """``{top-level module: [distribution names]}`` for every installed distribution."""
+def environment_index(use_cache: bool = True) -> Index:
+    """Top-level modules and versions of every installed distribution, cached per environment."""
     key = environment_key()
-    cache_file = os.path.join(cache_dir(), f"top-level-{key}.json")
+    cache_file = os.path.join(cache_dir(), f"index-{key}.json")
     if use_cache:
         try:
             with open(cache_file, encoding="utf-8") as handle:
-                cached: dict[str, list[str]] = json.load(handle)
-            return cached
-        except (OSError, ValueError):
+                cached: Index = json.load(handle)
+            if isinstance(cached.get("top_level"), dict) and isinstance(cached.get("versions"), dict):
+                return cached
+        except (OSError, ValueError, AttributeError):
             pass
-    mapping = build_top_level_map()
+    index = build_index()
     if use_cache:
         try:
             os.makedirs(os.path.dirname(cache_file), exist_ok=True)
-            atomic_write_text(cache_file, json.dumps(mapping))
+            atomic_write_text(cache_file, json.dumps(index))
         except OSError:
             pass  # a read-only home only costs speed
-    return mapping
+    return index
 
 
-def build_top_level_map() -> dict[str, list[str]]:
-    """The map itself, from ``top_level.txt`` or RECORD read as text."""
+def build_index() -> Index:
+    """The index itself, from METADATA headers and ``top_level.txt`` or RECORD read as text."""
     from importlib.metadata import distributions
 
     mapping: dict[str, list[str]] = defaultdict(list)
-    seen: set[str] = set()
+    versions: dict[str, str] = {}
     for dist in distributions():
-        name = _name(dist)
-        if not name or name in seen:
+        name, version = _name_and_version(dist)
+        if not name or name in versions:
             continue  # the first distribution on sys.path wins, as for imports
-        seen.add(name)
+        versions[name] = version or ""
         for top in _top_levels(dist):
             if name not in mapping[top]:
                 mapping[top].append(name)
-    return dict(mapping)
+    return {"top_level": dict(mapping), "versions": versions}
 
 
-def _name(dist: Distribution) -> str | None:
+def _name_and_version(dist: Distribution) -> tuple[str | None, str | None]:
+    """``Name`` and ``Version`` from the metadata headers, without the email parser."""
     text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
-    if not text:
-        return None
-    for line in text.splitlines():
+    name = version = None
+    for line in (text or "").splitlines():
         if line.startswith("Name:"):
-            return line[5:].strip()
-        if not line.strip():
+            name = line[5:].strip()
+        elif line.startswith("Version:"):
+            version = line[8:].strip()
+        elif not line.strip():
             break  # end of the headers
-    return None
+        if name and version:
+            break
+    return name, version
 
 
 def _top_levels(dist: Distribution) -> set[str]:

@@ -1,0 +1,49 @@
+"""The fast module → distribution index agrees with importlib.metadata and is cached safely."""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from repro_nb import toplevel
+
+
+def test_index_agrees_with_importlib_metadata() -> None:
+    index = toplevel.build_index()
+    expected = importlib.metadata.packages_distributions()
+    for module, dists in expected.items():
+        if module.endswith(".libs"):
+            continue
+        assert sorted(set(index["top_level"].get(module, []))) == sorted(set(dists)), module
+    for name, version in index["versions"].items():
+        assert version == importlib.metadata.version(name), name
+
+
+def test_cache_is_used_and_keyed_by_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = toplevel.environment_index()
+    [cache_file] = list((tmp_path / "cache" / "repro-nb").iterdir())
+    assert toplevel.environment_index() == first
+    # a planted answer proves the second call read the file, not the environment
+    cache_file.write_text('{"top_level": {"planted": ["x"]}, "versions": {}}')
+    assert toplevel.environment_index()["top_level"] == {"planted": ["x"]}
+    # installing something changes a directory's mtime on the path: a new key
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
+    key = toplevel.environment_key()
+    (site / "new_dist-1.0.dist-info").mkdir()
+    os.utime(site, ns=(10**18, 10**18))
+    assert toplevel.environment_key() != key
+
+
+def test_corrupt_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    key = toplevel.environment_key()
+    cache = tmp_path / "repro-nb" / f"index-{key}.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text("{not json")
+    assert "numpy" in toplevel.environment_index()["top_level"]
