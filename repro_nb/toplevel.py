@@ -33,11 +33,20 @@ def cache_dir() -> str:
 
 
 def environment_key(path: list[str] | None = None) -> str:
-    """Changes whenever a distribution is installed into or removed from the import path."""
+    """Changes whenever a distribution is installed into or removed from the environment.
+
+    Installing or removing adds or deletes a ``*.dist-info`` directory (or a ``.pth``
+    file) in a ``site-packages`` directory, which changes that directory's mtime. Other
+    import-path entries — the working directory, a notebook's folder — change all the
+    time as a notebook writes files, so only their names count.
+    """
     parts = [f"v{_CACHE_VERSION}", sys.prefix]
     for entry in path if path is not None else sys.path:
+        if not entry.rstrip(os.sep).endswith(("site-packages", "dist-packages")):
+            parts.append(f"{entry}\0name-only")
+            continue
         try:
-            parts.append(f"{entry}\0{os.stat(entry or '.').st_mtime_ns}")
+            parts.append(f"{entry}\0{os.stat(entry).st_mtime_ns}")
         except OSError:
             parts.append(f"{entry}\0-")
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:24]

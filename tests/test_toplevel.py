@@ -30,14 +30,22 @@ def test_cache_is_used_and_keyed_by_the_environment(tmp_path: Path, monkeypatch:
     # a planted answer proves the second call read the file, not the environment
     cache_file.write_text('{"top_level": {"planted": ["x"]}, "versions": {}}')
     assert toplevel.environment_index()["top_level"] == {"planted": ["x"]}
-    # installing something changes a directory's mtime on the path: a new key
-    site = tmp_path / "site"
-    site.mkdir()
+    # installing something changes the site-packages directory's mtime: a new key
+    site = tmp_path / "lib" / "site-packages"
+    site.mkdir(parents=True)
     monkeypatch.setattr(sys, "path", [str(site), *sys.path])
     key = toplevel.environment_key()
     (site / "new_dist-1.0.dist-info").mkdir()
     os.utime(site, ns=(10**18, 10**18))
     assert toplevel.environment_key() != key
+    # ...while a notebook writing files into its own folder (on sys.path) does not
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setattr(sys, "path", [str(work), *sys.path])
+    key = toplevel.environment_key()
+    (work / "results.csv").write_text("1\n")
+    os.utime(work, ns=(10**18, 10**18))
+    assert toplevel.environment_key() == key
 
 
 def test_corrupt_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
