@@ -91,6 +91,7 @@ class Recorder:
         self.started_at = utcnow()
         self.environment: JSON = collect_environment()
         self._numpy_seen = "numpy" in sys.modules
+        self._blas_pending = False
         self.packages: dict[str, str | None] = {}
         self.session_seeds: list[JSON] = []
         self.session_unseeded: list[JSON] = []
@@ -232,10 +233,9 @@ class Recorder:
             self.monitor.install_wrappers()
             if not self._numpy_seen and "numpy" in sys.modules:
                 self._numpy_seen = True
-                # collect_blas imports threadpoolctl: that is the recorder's import, not
-                # the cell's, so it is marked known after the cell's imports were taken.
-                self.environment["blas"] = collect_blas()
-                self._known_tops.update(name.partition(".")[0] for name in list(sys.modules))
+                # The BLAS report costs ~12 ms (it imports threadpoolctl and scans the
+                # loaded libraries): taken when the record is first read, not here.
+                self._blas_pending = True
         if self.config.record_data:
             cwd = self._cwd()
             accesses = AccessMonitor.resolve(events, cwd, self.filter)
@@ -464,13 +464,21 @@ class Recorder:
 
     # -- whole record -------------------------------------------------------------
 
+    def _environment(self) -> JSON:
+        if self._blas_pending:
+            self._blas_pending = False
+            self.environment["blas"] = collect_blas()
+            # threadpoolctl is the recorder's import, not the notebook's
+            self._known_tops.update(name.partition(".")[0] for name in list(sys.modules))
+        return self.environment
+
     def notebook_record(self, channel: str = "api") -> JSON:
         record: JSON = {
             "schema_version": record_mod.SCHEMA_VERSION,
             "recorder": {"version": __version__, "channel": channel, "hash_algorithm": self.hasher.algorithm},
             "started_at": self.started_at,
             "updated_at": utcnow(),
-            "environment": self.environment,
+            "environment": self._environment(),
             "packages": dict(sorted(self.packages.items())),
             "seeds": list(self.session_seeds),
             "unseeded_rng": list(self.session_unseeded),
