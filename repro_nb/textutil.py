@@ -21,4 +21,4 @@ def short_hash(digest: str | None, missing: str = "none") -> str:
     if not digest:
         return missing
     algo, _, hexd = digest.partition(":")
-    return f"{algo}:{hexd[:12]}"
+    return f"{algo}:{hexd[:12]}" if hexd else digest[:20]

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..textutil import strip_ansi
+from ..textutil import short_hash, strip_ansi
 
 if TYPE_CHECKING:
     from ..check import NotebookResult
@@ -275,54 +275,50 @@ def _cells_list(indices: Sequence[Any]) -> str:
     return ", ".join(str(i + 1) for i in indices if isinstance(i, int)) or "-"
 
 
-def _environment_table(differences: Sequence[JSON]) -> str:
-    if not differences:
+def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A titled table; ``rows`` hold cell HTML that is already escaped. Empty: nothing."""
+    if not rows:
         return ""
-    rows = "".join(
-        f"<tr><td><code>{_e(d.get('field'))}</code></td><td>{_e(_or_unset(d.get('old')))}</td>"
-        f"<td>{_e(_or_unset(d.get('new')))}</td><td>{_e(d.get('severity'))}</td></tr>"
-        for d in differences
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<h3>{_e(title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _hash_cell(digest: Any) -> str:
+    return f"<code title=\"{_e(digest or '')}\">{_e(short_hash(digest if isinstance(digest, str) else None, '-'))}</code>"
+
+
+def _environment_table(differences: Sequence[JSON]) -> str:
+    return _table(
+        "Environment differences",
+        ["Field", "Recorded", "Now", "Severity"],
+        [[f"<code>{_e(d.get('field'))}</code>", _e(_or_unset(d.get("old"))), _e(_or_unset(d.get("new"))),
+          _e(d.get("severity"))] for d in differences],
     )
-    return ("<h3>Environment differences</h3><table><thead><tr><th>Field</th><th>Recorded</th><th>Now</th>"
-            f"<th>Severity</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _data_table(data: Sequence[JSON]) -> str:
-    if not data:
-        return ""
-    rows = "".join(
-        f"<tr><td><code>{_e(d.get('path'))}</code></td><td>{_e(d.get('status'))}</td>"
-        f"<td><code title=\"{_e(d.get('old_hash') or '')}\">{_e(_short_hash(d.get('old_hash')))}</code></td>"
-        f"<td><code title=\"{_e(d.get('new_hash') or '')}\">{_e(_short_hash(d.get('new_hash')))}</code></td>"
-        f"<td>{_e(_cells_list(d.get('read_by', [])))}</td></tr>"
-        for d in data
+    return _table(
+        "Data files that differ from the record",
+        ["File", "Status", "Recorded hash", "Hash now", "Read by cells"],
+        [[f"<code>{_e(d.get('path'))}</code>", _e(d.get("status")), _hash_cell(d.get("old_hash")),
+          _hash_cell(d.get("new_hash")), _e(_cells_list(d.get("read_by", [])))] for d in data],
     )
-    return ("<h3>Data files that differ from the record</h3><table><thead><tr><th>File</th><th>Status</th>"
-            f"<th>Recorded hash</th><th>Hash now</th><th>Read by cells</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _package_table(packages: Sequence[JSON]) -> str:
-    if not packages:
-        return ""
-    rows = "".join(
-        f"<tr><td>{_e(p.get('distribution'))}</td><td>{_e(p.get('old') or '?')}</td>"
-        f"<td>{_e(p.get('new') if p.get('new') is not None else 'not installed')}</td>"
-        f"<td>{_e(_cells_list(p.get('imported_by', [])))}</td></tr>"
-        for p in packages
+    return _table(
+        "Package differences",
+        ["Distribution", "Recorded", "Now", "Imported by cells"],
+        [[_e(p.get("distribution")), _e(p.get("old") or "?"),
+          _e(p.get("new") if p.get("new") is not None else "not installed"),
+          _e(_cells_list(p.get("imported_by", [])))] for p in packages],
     )
-    return ("<h3>Package differences</h3><table><thead><tr><th>Distribution</th><th>Recorded</th><th>Now</th>"
-            f"<th>Imported by cells</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _or_unset(value: Any) -> str:
     return "unset" if value is None else str(value)
 
-
-def _short_hash(digest: Any) -> str:
-    if not isinstance(digest, str) or not digest:
-        return "-"
-    algorithm, _, hexdigest = digest.partition(":")
-    return f"{algorithm}:{hexdigest[:12]}" if hexdigest else digest[:20]
 
 
 # --------------------------------------------------------------------------- cells
