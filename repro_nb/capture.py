@@ -19,7 +19,6 @@ import os
 import re
 import stat
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -79,10 +78,6 @@ class Recorder:
         self.notebook_path = os.path.abspath(notebook_path) if notebook_path else None
         self.hasher = FileHasher(self.config.hash_algorithm, max_bytes=self.config.max_hash_bytes)
         self.resolver = PackageResolver()
-        # The resolver's first use builds the module → distribution map (0.2–0.5 s here:
-        # importlib.metadata parses every RECORD). Build it while the kernel is idle,
-        # instead of in the first cell that imports something.
-        self._warmup = IdleWarmUp(lambda: self.resolver.resolve("IPython"))
         self.seeds = SeedTracker(self._on_seed)
         self.monitor = AccessMonitor()
         self.filter = PathFilter(self.config.ignore)
@@ -120,7 +115,6 @@ class Recorder:
     def close(self) -> None:
         """Stop recording and put every wrapped function back."""
         self.config.unobserve(self._config_changed, names=["hash_algorithm", "max_hash_bytes", "ignore"])
-        self._warmup.close()
         self.monitor.close()
         self.seeds.uninstall()
         self._current = None
@@ -156,7 +150,6 @@ class Recorder:
     # -- per cell -----------------------------------------------------------------
 
     def begin_cell(self, source: str, cell_id: str | None = None) -> None:
-        self._warmup.activity(cell_running=True)
         nb_id = cell_id if is_nbformat_id(cell_id) else None
         editor_uri = editor_cell_ref(cell_id) if cell_id and nb_id is None else None
         self._current = _CellInProgress(
@@ -176,7 +169,6 @@ class Recorder:
         events = self.monitor.stop()
         current = self._current
         self._current = None
-        self._warmup.activity(cell_running=False)
         if current is None:
             return None
         duration = time.perf_counter() - current.t0
@@ -237,9 +229,14 @@ class Recorder:
                 # loaded libraries): taken when the record is first read, not here.
                 self._blas_pending = True
         if self.config.record_data:
-            cwd = self._cwd()
-            accesses = AccessMonitor.resolve(events, cwd, self.filter)
-            cell["reads"], cell["writes"] = self._data(accesses, cell["execution_count"], warnings, _failed_open(error, cwd))
+            cell["reads"], cell["writes"] = [], []
+            if events or isinstance(error, OSError):
+                # getcwd is a system call (≈ 20 µs in a sandbox): only when a file was opened
+                cwd = self._cwd()
+                accesses = AccessMonitor.resolve(events, cwd, self.filter)
+                base = os.path.dirname(self.notebook_path) if self.notebook_path else cwd
+                cell["reads"], cell["writes"] = self._data(
+                    accesses, cell["execution_count"], warnings, base, _failed_open(error, cwd))
             warnings.extend(self._check_pins(files_only=True))
         if self.config.record_order and current.cell_id:
             order_warning = self._order_warning(current.cell_id)
@@ -286,7 +283,6 @@ class Recorder:
             self._attributed_imports.add(top)
             if _without_file(top):
                 continue  # e.g. Cython's "cython_runtime": no file, so no distribution
-            self._warmup.wait()  # the resolver is not thread-safe
             entry = self.resolver.resolve(top)
             item = entry.to_json()
             item["direct"] = top in direct
@@ -307,15 +303,14 @@ class Recorder:
             return self.hasher.hash_file(path)
         if stat.S_ISDIR(st.st_mode) or not stat.S_ISREG(st.st_mode):
             return None
-        return self.hasher.hash_file(path)
+        return self.hasher.hash_file(path, st)
 
     def _data(
         self, accesses: list[FileAccess], execution_count: int | None, warnings: list[JSON],
-        failed_open: str | None = None,
+        base: str, failed_open: str | None = None,
     ) -> tuple[list[JSON], list[JSON]]:
         reads: list[JSON] = []
         writes: list[JSON] = []
-        base = self.base_dir
         for access in accesses:
             digest = self._digest(access.path)
             if digest is None:
@@ -517,59 +512,6 @@ class Recorder:
         with self.monitor.paused():
             record_mod.write_sidecar(target, self.sidecar())
         return target
-
-
-class IdleWarmUp:
-    """Do a slow one-off preparation in a background thread, but only while no cell runs.
-
-    A thread that competes with a running cell for the GIL slows that cell by about what
-    the work costs, and measured worse than doing the work inline; so the thread waits
-    until no cell has run for ``quiet`` seconds (the user is reading or typing). A cell
-    that needs the result first calls :meth:`wait`, which does the work inline, or
-    waits for the thread if it is half-way. Headless runs (cells back to back) thus pay
-    the same as without a warm-up; interactive sessions pay nothing.
-    """
-
-    def __init__(self, work: Callable[[], object], quiet: float = 0.25) -> None:
-        self._work = work
-        self._quiet = quiet
-        self._lock = threading.Lock()
-        self._done = False
-        self._stop = threading.Event()
-        #: set by the recorder around each cell
-        self.cell_running = False
-        self.last_activity = time.monotonic()
-        self._thread = threading.Thread(target=self._watch, name="repro-nb-warm-up", daemon=True)
-        self._thread.start()
-
-    @property
-    def done(self) -> bool:
-        return self._done
-
-    def activity(self, cell_running: bool) -> None:
-        self.cell_running = cell_running
-        self.last_activity = time.monotonic()
-
-    def _watch(self) -> None:
-        while not self._done and not self._stop.wait(self._quiet / 2):
-            if not self.cell_running and time.monotonic() - self.last_activity >= self._quiet:
-                self._run()
-
-    def _run(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            with contextlib.suppress(Exception):  # a warm-up never surfaces; the real call will
-                self._work()
-            self._done = True
-
-    def wait(self) -> None:
-        """Make sure the work is done (inline if the thread has not started it)."""
-        if not self._done:
-            self._run()
-
-    def close(self) -> None:
-        self._stop.set()
 
 
 def _without_file(top: str) -> bool:

@@ -26,7 +26,7 @@ from .compare import (
     OutputDiff,
     compare_notebooks,
 )
-from .environment import EnvironmentDifference
+from .environment_diff import EnvironmentDifference
 from .errors import ReproError
 from .execute import CellFailure, RunResult, run_notebook
 from .explain import (

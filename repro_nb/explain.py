@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .compare import CellComparison, OutputDiff
-from .environment import EnvironmentDifference, compare_environments
+from .environment_diff import EnvironmentDifference, compare_environments
 from .record import NotebookRecord
 from .textutil import short_hash
 

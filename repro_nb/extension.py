@@ -40,11 +40,40 @@ def load_ipython_extension(ip: Any) -> None:
 
     ip.events.register("pre_run_cell", pre_run_cell)
     ip.events.register("post_run_cell", post_run_cell)
+    _begin_running_cell(ip, recorder)
     channel = CommChannel(recorder)
     channel.register()
     magics = ReproMagics(ip, recorder)
     ip.register_magics(magics)
     _LOADED[id(ip)] = _Loaded(recorder, channel, magics, pre_run_cell, post_run_cell)
+
+
+def _begin_running_cell(ip: Any, recorder: Recorder) -> None:
+    """Record the rest of the cell that ran ``%load_ext repro_nb``.
+
+    ``%load_ext repro_nb`` is usually the first line of a notebook's first cell, above
+    its imports. ``pre_run_cell`` has fired for that cell before the extension existed,
+    so without this, what the rest of the cell imports and reads would be missed (and,
+    already imported, never attributed later). IPython points ``displayhook.exec_result``
+    at the running cell's result while it executes, ``None`` otherwise (e.g. when the
+    extension loads from the kernel's configuration at start-up).
+    """
+    running = getattr(getattr(ip, "displayhook", None), "exec_result", None)
+    info = getattr(running, "info", None)
+    if info is None or getattr(info, "silent", False):
+        return  # no cell, or a silent one (it gets no post_run_cell to end it)
+    source = getattr(info, "raw_cell", "") or ""
+    if not _only_loads_the_extension(source):
+        recorder.begin_cell(source, getattr(info, "cell_id", None))
+
+
+def _only_loads_the_extension(source: str) -> bool:
+    """A cell that holds nothing but ``%load_ext repro_nb`` (and comments) is not a step of the notebook."""
+    for line in source.splitlines():
+        words = line.split("#", 1)[0].split()
+        if words and not (len(words) == 2 and words[0] in ("%load_ext", "%reload_ext") and words[1] == "repro_nb"):
+            return False
+    return True
 
 
 def unload_ipython_extension(ip: Any) -> None:

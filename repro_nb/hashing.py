@@ -31,8 +31,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Literal, NamedTuple, Protocol, TypeAlias
 
 __all__ = [
     "DEFAULT_ALGORITHM",
@@ -57,6 +56,7 @@ _MMAP_THRESHOLD = 1 << 20
 # Size of the per-thread read buffer for the ``readinto`` loop (xxh3, hashlib, and
 # BLAKE3 when mmap is disabled).  4 MiB amortises syscall cost without thrashing L2/L3.
 _BUFFER_SIZE = 4 << 20
+_MIN_BUFFER_SIZE = 64 << 10
 
 # How many times a file that changes *while* it is being hashed is re-read before we
 # give up and report it as unreadable rather than return a hash of torn content.
@@ -129,8 +129,7 @@ def available_algorithms() -> list[str]:
 DEFAULT_ALGORITHM: str = "blake3" if _blake3_module() is not None else "sha256"
 
 
-@dataclass(frozen=True)
-class FileDigest:
+class FileDigest(NamedTuple):
     """The outcome of hashing one file.
 
     ``hash`` is self-describing (``"blake3:<hex>"``) so a record stays interpretable
@@ -144,8 +143,7 @@ class FileDigest:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class DirectoryDigest:
+class DirectoryDigest(NamedTuple):
     """The outcome of hashing a directory tree.
 
     ``hash`` is computed over a manifest, one record per regular file, sorted by the
@@ -389,13 +387,16 @@ class FileHasher:
 
     # -- files -------------------------------------------------------------------
 
-    def hash_file(self, path: PathArg) -> FileDigest:
+    def hash_file(self, path: PathArg, st: os.stat_result | None = None) -> FileDigest:
         """Hash one regular file, following symlinks; never raises for I/O problems.
 
         The file is ``stat``-ed before it is opened, so FIFOs and devices are never
-        opened (opening a FIFO blocks; opening a tape device can rewind it).
+        opened (opening a FIFO blocks; opening a tape device can rewind it). A caller
+        that has just taken that (symlink-following) ``stat`` passes it in ``st``.
         """
         display = _display(path)
+        if st is not None:
+            return self._hash_stat(path, display, st)
         try:
             st = os.stat(path)
         except OSError as err:
@@ -466,10 +467,16 @@ class FileHasher:
             display, "unreadable", None, None, "file kept changing while it was being hashed"
         )
 
-    def _buffer(self) -> memoryview:
+    def _buffer(self, size: int) -> memoryview:
+        """This thread's read buffer, big enough for ``size`` bytes up to ``_BUFFER_SIZE``.
+
+        Grown on demand: a session that only reads small CSV files never pays for
+        zero-filling (page-faulting) a 4 MiB buffer.
+        """
+        wanted = min(_BUFFER_SIZE, max(size, _MIN_BUFFER_SIZE))
         buf: memoryview | None = getattr(self._local, "buf", None)
-        if buf is None:
-            buf = memoryview(bytearray(_BUFFER_SIZE))
+        if buf is None or len(buf) < wanted:
+            buf = memoryview(bytearray(wanted))
             self._local.buf = buf
         return buf
 
@@ -486,7 +493,7 @@ class FileHasher:
                 raise _Changed from err
             return hasher.hexdigest()
         hasher = self._small() if size < _MMAP_THRESHOLD else self._large()
-        buf = self._buffer()
+        buf = self._buffer(size)
         done = 0
         # Read exactly ``size`` bytes (no extra read() to observe EOF): growth or
         # truncation during the read shows up in the fstat the caller takes afterwards.

@@ -19,16 +19,13 @@ import ast
 import functools
 import importlib.metadata
 import importlib.util
-import json
 import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
-from urllib.parse import unquote, urlparse
+from typing import Any, NamedTuple
 
 from .toplevel import environment_index
 
@@ -63,8 +60,7 @@ def is_stdlib(module_name: str) -> bool:
 # ------------------------------------------------------------------------ resolving
 
 
-@dataclass(frozen=True)
-class ImportRecord:
+class ImportRecord(NamedTuple):
     """A module and the distribution providing it: the schema's ``import`` definition.
 
     ``distribution`` and ``version`` are ``None`` for a module no installed distribution
@@ -182,7 +178,7 @@ class PackageResolver:
         index = environment_index()
         self._top_level = index["top_level"]
         self._indexed_versions = index["versions"]
-        self._editable_roots = _editable_roots()
+        self._editable_roots = [(Path(root), name) for root, name in index["editable"]]
         self._by_location = {}
         self._chosen = {}
         self._versions = {name: v for name, v in self._versions.items() if v is not None}
@@ -286,33 +282,6 @@ def _distribution_owns(name: str, module_file: Path) -> bool:
         return any(Path(str(path.locate())).resolve() == module_file for path in files)
     except (importlib.metadata.PackageNotFoundError, OSError, ValueError):
         return False
-
-
-def _editable_roots() -> list[tuple[Path, str]]:
-    """(source directory, distribution name) of every editable install.
-
-    pip records an editable install's source tree in the distribution's
-    ``direct_url.json`` (PEP 610). Deeper directories come first, so that a package
-    nested in another editable project's tree is attributed to its own distribution.
-    """
-    roots: list[tuple[Path, str]] = []
-    for distribution in importlib.metadata.distributions():
-        try:
-            text = distribution.read_text("direct_url.json")
-            if not text:
-                continue
-            direct_url = json.loads(text)
-            if not direct_url.get("dir_info", {}).get("editable"):
-                continue
-            url = urlparse(str(direct_url.get("url", "")))
-            name = distribution.metadata["Name"]
-            if url.scheme != "file" or not name:
-                continue
-            roots.append((Path(unquote(url.path)).resolve(), str(name)))
-        except (OSError, ValueError, AttributeError, TypeError):
-            continue
-    roots.sort(key=lambda root: (-len(root[0].parts), str(root[0]), root[1]))
-    return roots
 
 
 # ------------------------------------------------------------------- direct imports

@@ -20,8 +20,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import fastjsonschema
-
 from .errors import RecordError
 
 SCHEMA_VERSION = 1
@@ -44,6 +42,10 @@ def schema() -> JSON:
 
 @cache
 def _validator(definition: str) -> Callable[[Any], Any]:
+    # Imported here: the kernel loads this module with the extension, and validates
+    # only when a record is written (a few ms of imports the first cells need not pay).
+    import fastjsonschema
+
     full = schema()
     sub = {"$schema": full["$schema"], "definitions": full["definitions"], "$ref": f"#/definitions/{definition}"}
     return fastjsonschema.compile(sub)
@@ -51,8 +53,11 @@ def _validator(definition: str) -> Callable[[Any], Any]:
 
 def validate(document: JSON, kind: str = "sidecar") -> None:
     """Validate a ``sidecar``, ``notebook`` or ``cell`` record; raise :class:`RecordError`."""
+    validator = _validator(kind)
+    import fastjsonschema
+
     try:
-        _validator(kind)(document)
+        validator(document)
     except fastjsonschema.JsonSchemaException as exc:
         message = str(getattr(exc, "message", exc))
         raise RecordError(f"invalid repro-nb {kind} record: {_where(message)}") from exc

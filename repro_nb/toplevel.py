@@ -17,14 +17,17 @@ import os
 import sys
 from collections import defaultdict
 from importlib.metadata import Distribution
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from .fileio import atomic_write_text
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 
-#: ``{"top_level": {module: [distribution, …]}, "versions": {distribution: version}}``
-Index = dict[str, dict[str, Any]]
+#: ``{"top_level": {module: [distribution, …]}, "versions": {distribution: version},
+#: "editable": [[source directory, distribution], …]}``
+Index = dict[str, Any]
 
 
 def cache_dir() -> str:
@@ -60,7 +63,8 @@ def environment_index(use_cache: bool = True) -> Index:
         try:
             with open(cache_file, encoding="utf-8") as handle:
                 cached: Index = json.load(handle)
-            if isinstance(cached.get("top_level"), dict) and isinstance(cached.get("versions"), dict):
+            if (isinstance(cached.get("top_level"), dict) and isinstance(cached.get("versions"), dict)
+                    and isinstance(cached.get("editable"), list)):
                 return cached
         except (OSError, ValueError, AttributeError):
             pass
@@ -80,6 +84,7 @@ def build_index() -> Index:
 
     mapping: dict[str, list[str]] = defaultdict(list)
     versions: dict[str, str] = {}
+    editable: list[tuple[str, str]] = []
     for dist in distributions():
         name, version = _name_and_version(dist)
         if not name or name in versions:
@@ -88,7 +93,35 @@ def build_index() -> Index:
         for top in _top_levels(dist):
             if name not in mapping[top]:
                 mapping[top].append(name)
-    return {"top_level": dict(mapping), "versions": versions}
+        root = _editable_root(dist)
+        if root is not None:
+            editable.append((root, name))
+    # Deeper directories first, so that a package nested in another editable project's
+    # tree is attributed to its own distribution.
+    editable.sort(key=lambda item: (-len(Path(item[0]).parts), item[0], item[1]))
+    return {"top_level": dict(mapping), "versions": versions, "editable": [list(item) for item in editable]}
+
+
+def _editable_root(dist: Distribution) -> str | None:
+    """The source directory of an editable install (``pip install -e``), else ``None``.
+
+    pip records it in the distribution's ``direct_url.json`` (PEP 610). PEP 660 installs
+    expose the package through a ``.pth`` file or an import hook, so its name is often
+    missing from the top-level map; the module's file is then matched against this.
+    """
+    try:
+        text = dist.read_text("direct_url.json")
+        if not text:
+            return None
+        direct_url = json.loads(text)
+        if not direct_url.get("dir_info", {}).get("editable"):
+            return None
+        url = urlparse(str(direct_url.get("url", "")))
+        if url.scheme != "file":
+            return None
+        return str(Path(unquote(url.path)).resolve())
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
 
 
 def _name_and_version(dist: Distribution) -> tuple[str | None, str | None]:

@@ -14,13 +14,8 @@ from typing import Any
 import numpy  # noqa: F401 - loaded so that the BLAS section is collected
 import pytest
 
-from repro_nb.environment import (
-    ALLOWED_ENV_VARS,
-    EnvironmentDifference,
-    collect_blas,
-    collect_environment,
-    compare_environments,
-)
+from repro_nb.environment import ALLOWED_ENV_VARS, collect_blas, collect_environment
+from repro_nb.environment_diff import EnvironmentDifference, compare_environments
 
 SCHEMA_PATH = Path(__file__).parent.parent / "repro_nb" / "schema" / "record-v1.schema.json"
 

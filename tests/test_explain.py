@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from repro_nb.compare import CellComparison, OutputDiff
-from repro_nb.environment import EnvironmentDifference
+from repro_nb.environment_diff import EnvironmentDifference
 from repro_nb.explain import (
     Cause,
     DataDrift,

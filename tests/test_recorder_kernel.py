@@ -175,6 +175,32 @@ def test_cell_that_imports_numpy_records_its_version(kernel_factory: KernelFacto
     assert session.run_recorded("np.zeros(3).sum()")["imports"] == []
 
 
+def test_load_ext_as_the_first_line_records_the_rest_of_that_cell(kernel_factory: KernelFactory) -> None:
+    """The usual first cell: ``%load_ext repro_nb`` above the imports and a first read."""
+    session = kernel_factory(load_ext=False)
+    (session.cwd / "table.csv").write_text("a,b\n1,2\n")
+    source = "%load_ext repro_nb\nimport numpy as np\ntable = np.loadtxt('table.csv', delimiter=',', skiprows=1)"
+
+    session.run(source, cell_id="first-cell")
+
+    record = session.record()
+    [cell] = record["cells"]
+    assert cell["cell_id"] == "first-cell" and cell["execution_count"] == 1
+    assert {i["module"] for i in cell["imports"]} >= {"numpy"}
+    assert [r["path"] for r in cell["reads"]] == ["table.csv"]
+    assert record["notebook"]["packages"]["numpy"] == numpy.__version__
+    # the next cell is recorded as usual, and owns none of the first cell's imports
+    assert session.run_recorded("x = table.sum()")["imports"] == []
+
+
+def test_load_ext_in_a_silent_execution_records_no_cell(kernel_factory: KernelFactory) -> None:
+    """A silent execution gets no post_run_cell, so no cell may be begun for it."""
+    session = kernel_factory(load_ext=False)
+    assert session.execute("%load_ext repro_nb", silent=True).status == "ok"
+    assert session.record()["cells"] == []
+    assert session.run_recorded("y = 1")["execution_count"] == 1
+
+
 # -- seeds and randomness without a seed -----------------------------------------------------
 
 

@@ -533,47 +533,6 @@ def test_channel_register_outside_a_kernel_is_harmless(recorder: Recorder) -> No
     channel.close()
 
 
-# -- warming up off the critical path ----------------------------------------------------------
-
-
-def test_idle_warm_up_runs_in_the_background_only_when_no_cell_runs() -> None:
-    import threading
-    import time
-
-    from repro_nb.capture import IdleWarmUp
-
-    ran_in: list[str] = []
-    warm = IdleWarmUp(lambda: ran_in.append(threading.current_thread().name), quiet=0.05)
-    warm.activity(cell_running=True)
-    time.sleep(0.2)
-    assert ran_in == [], "never while a cell runs"
-    warm.activity(cell_running=False)
-    deadline = time.monotonic() + 5
-    while not warm.done and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert ran_in == ["repro-nb-warm-up"]
-    warm.wait()
-    assert len(ran_in) == 1, "done once"
-    warm.close()
-
-
-def test_idle_warm_up_is_done_inline_when_needed_first() -> None:
-    import threading
-
-    from repro_nb.capture import IdleWarmUp
-
-    ran_in: list[str] = []
-
-    def fail_once() -> None:
-        ran_in.append(threading.current_thread().name)
-        raise RuntimeError("never surfaces")
-
-    warm = IdleWarmUp(fail_once, quiet=60)
-    warm.wait()
-    assert ran_in == [threading.current_thread().name] and warm.done
-    warm.close()
-
-
 # -- privacy -------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from PIL import Image
 from repro_nb import check, compare, environment, execute, explain
 from repro_nb.check import CellResult, NotebookResult, check_notebook
 from repro_nb.compare import OutputDiff
-from repro_nb.environment import EnvironmentDifference
+from repro_nb.environment_diff import EnvironmentDifference
 from repro_nb.errors import ReproError
 from repro_nb.execute import run_notebook
 from repro_nb.explain import Cause, DataDrift, PackageDrift

@@ -22,13 +22,24 @@ def test_index_agrees_with_importlib_metadata() -> None:
         assert version == importlib.metadata.version(name), name
 
 
+def test_index_lists_editable_installs() -> None:
+    """repro-nb itself is installed with ``pip install -e`` in the test environment."""
+    import repro_nb
+
+    source_root = str(Path(repro_nb.__file__).resolve().parent.parent)
+    editable = toplevel.build_index()["editable"]
+    assert [source_root, "repro-nb"] in editable
+    depths = [len(Path(root).parts) for root, _ in editable]
+    assert depths == sorted(depths, reverse=True), "deeper source trees first"
+
+
 def test_cache_is_used_and_keyed_by_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     first = toplevel.environment_index()
     [cache_file] = list((tmp_path / "cache" / "repro-nb").iterdir())
     assert toplevel.environment_index() == first
     # a planted answer proves the second call read the file, not the environment
-    cache_file.write_text('{"top_level": {"planted": ["x"]}, "versions": {}}')
+    cache_file.write_text('{"top_level": {"planted": ["x"]}, "versions": {}, "editable": []}')
     assert toplevel.environment_index()["top_level"] == {"planted": ["x"]}
     # installing something changes the site-packages directory's mtime: a new key
     site = tmp_path / "lib" / "site-packages"
