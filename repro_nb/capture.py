@@ -104,7 +104,10 @@ class Recorder:
         self._known_tops = {name.partition(".")[0] for name in list(sys.modules)}
         self._positions: dict[str, int] = {}
         self._positions_source: tuple[str, int] | None = None  # (notebook path, mtime_ns) read from
-        self._executed: list[tuple[str, int | None]] = []  # (cell id, position) in execution order
+        # Execution order, kept so that each cell's check is O(1) however long the session:
+        self._runs = 0  # executions of cells with an id so far
+        self._last_run: dict[str, int] = {}  # cell id -> index of its latest execution
+        self._positions_run: set[int] = set()  # notebook positions executed so far
         self._sidecar_written: str | None = None
         self.seeds.install()
         self.monitor.install_wrappers()
@@ -234,6 +237,9 @@ class Recorder:
                 # getcwd is a system call (≈ 20 µs in a sandbox): only when a file was opened
                 cwd = self._cwd()
                 accesses = AccessMonitor.resolve(events, cwd, self.filter)
+                if accesses and len(sys.modules) > current.modules_before:
+                    code = _code_files(current.modules_before)
+                    accesses = [access for access in accesses if access.path not in code]
                 base = os.path.dirname(self.notebook_path) if self.notebook_path else cwd
                 cell["reads"], cell["writes"] = self._data(
                     accesses, cell["execution_count"], warnings, base, _failed_open(error, cwd))
@@ -436,13 +442,16 @@ class Recorder:
         if cell_id not in self._positions:
             self._refresh_positions()
         position = self._positions.get(cell_id)
-        previous = self._executed
-        self._executed = previous + [(cell_id, position)]
+        index = self._runs
+        self._runs += 1
+        last = self._last_run.get(cell_id)
+        self._last_run[cell_id] = index
         if position is not None:
-            later = sorted({p for cid, p in previous if p is not None and p > position})
+            ran = self._positions_run
+            later = sorted(p for p in ran if p > position) if ran and max(ran) > position else []
+            ran.add(position)
             if later:
-                rerun = any(cid == cell_id for cid, _ in previous)
-                what = "was re-run after" if rerun else "ran after"
+                what = "was re-run after" if last is not None else "ran after"
                 return {
                     "kind": "out-of-order",
                     "message": (
@@ -451,10 +460,8 @@ class Recorder:
                     ),
                 }
             return None
-        runs = [i for i, (cid, _) in enumerate(previous) if cid == cell_id]
-        if runs and runs[-1] != len(previous) - 1:
-            between = len(previous) - 1 - runs[-1]
-            return {"kind": "rerun", "message": f"cell re-run after {between} other cell execution(s)"}
+        if last is not None and last != index - 1:
+            return {"kind": "rerun", "message": f"cell re-run after {index - 1 - last} other cell execution(s)"}
         return None
 
     # -- whole record -------------------------------------------------------------
@@ -512,6 +519,22 @@ class Recorder:
         with self.monitor.paused():
             record_mod.write_sidecar(target, self.sidecar())
         return target
+
+
+def _code_files(modules_before: int) -> set[str]:
+    """Source and byte-code files of the modules imported since ``sys.modules`` held ``modules_before``.
+
+    The import system opens them while the cell runs; they are code, not data. Installed
+    packages are left out by location anyway, but a package installed in editable mode,
+    or a ``helpers.py`` beside the notebook, lives among the notebook's files.
+    """
+    files: set[str] = set()
+    for module in itertools.islice(list(sys.modules.values()), modules_before, None):
+        spec = getattr(module, "__spec__", None)
+        for path in (getattr(module, "__file__", None), getattr(spec, "cached", None)):
+            if isinstance(path, str):
+                files.add(os.path.normpath(os.path.abspath(path)))
+    return files
 
 
 def _without_file(top: str) -> bool:

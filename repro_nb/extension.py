@@ -1,21 +1,20 @@
 """``%load_ext repro_nb``: wire the recorder into IPython's events, the comm and magics."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .capture import Recorder
 from .channel import CommChannel
 from .config import ReproNB
-from .magics import ReproMagics
 from .notebook_path import detect_notebook_path
 
+#: The line magics of :class:`repro_nb.magics.ReproMagics` (a test keeps the two in step).
+MAGICS = ("repro", "repro_data", "repro_save", "repro_seed")
 
-@dataclass
-class _Loaded:
+
+class _Loaded(NamedTuple):
     recorder: Recorder
     channel: CommChannel
-    magics: ReproMagics
     pre: Any
     post: Any
 
@@ -43,9 +42,29 @@ def load_ipython_extension(ip: Any) -> None:
     _begin_running_cell(ip, recorder)
     channel = CommChannel(recorder)
     channel.register()
-    magics = ReproMagics(ip, recorder)
-    ip.register_magics(magics)
-    _LOADED[id(ip)] = _Loaded(recorder, channel, magics, pre_run_cell, post_run_cell)
+    _register_magics(ip)
+    _LOADED[id(ip)] = _Loaded(recorder, channel, pre_run_cell, post_run_cell)
+
+
+def _register_magics(ip: Any) -> None:
+    """Declare the magics lazily (IPython ≥ 8: ``register_lazy``), else register them now.
+
+    Their module builds an argument parser per magic and brings the HTML renderer: a few
+    milliseconds every recorded kernel would pay at ``%load_ext`` for magics many
+    sessions never call.
+    """
+    manager = getattr(ip, "magics_manager", None)
+    register_lazy = getattr(manager, "register_lazy", None)
+    if register_lazy is None:
+        from .magics import ReproMagics
+
+        ip.register_magics(ReproMagics(ip))
+        return
+    for name in MAGICS:
+        try:
+            register_lazy(name, "repro_nb.magics", "line")
+        except TypeError:  # IPython < 9.x declares by name only
+            register_lazy(name, "repro_nb.magics")
 
 
 def _begin_running_cell(ip: Any, recorder: Recorder) -> None:
@@ -86,7 +105,7 @@ def unload_ipython_extension(ip: Any) -> None:
     loaded.recorder.close()
     if loaded.recorder.config in ip.configurables:
         ip.configurables.remove(loaded.recorder.config)
-    loaded.magics.recorder = None  # the magics stay defined but say "not recording"
+    # the magics stay defined, and say "not recording" once no recorder is loaded
 
 
 def current_recorder(ip: Any = None) -> Recorder | None:

@@ -1,7 +1,11 @@
 """``%repro_seed``, ``%repro_data``, ``%repro``, ``%repro_save``: thin IPython magics.
 
-They parse arguments and delegate to :class:`~repro_nb.capture.Recorder`; user mistakes
-raise ``UsageError`` (shown as a one-line message, not a traceback).
+They parse arguments and delegate to the session's :class:`~repro_nb.capture.Recorder`;
+user mistakes raise ``UsageError`` (shown as a one-line message, not a traceback).
+
+``%load_ext repro_nb`` declares them lazily where IPython can (``register_lazy``): this
+module, its argument parsers and the HTML renderer are imported the first time one of
+them is used, not in every recorded kernel.
 """
 from __future__ import annotations
 
@@ -18,20 +22,25 @@ from IPython.display import display
 from . import render
 from .capture import Recorder
 from .errors import ReproError
+from .extension import current_recorder
 
 _MAX_SEED = 2**32 - 1  # NumPy's legacy global RNG takes seeds below 2**32
 
 
+def load_ipython_extension(ip: Any) -> None:
+    """Called by IPython the first time one of the lazily declared magics is used."""
+    ip.register_magics(ReproMagics(ip))
+
+
 @magics_class
 class ReproMagics(Magics):
-    def __init__(self, shell: Any, recorder: Recorder | None) -> None:
-        super().__init__(shell)
-        self.recorder = recorder
+    """The magics; they act on whichever recorder the shell has now (none after ``%unload_ext``)."""
 
     def _recorder(self) -> Recorder:
-        if self.recorder is None:
+        recorder = current_recorder(self.shell)
+        if recorder is None:
             raise UsageError("repro-nb is not recording: run %load_ext repro_nb first")
-        return self.recorder
+        return recorder
 
     @magic_arguments()
     @argument("seed", nargs="?", default=None, help="the seed (0 ≤ N < 2**32); omitted: pick one, print it and record it")

@@ -46,6 +46,28 @@ def pinned(kernel: KernelSession, shown: str) -> dict[str, Any]:
     return dict(item)
 
 
+# -- declared lazily ------------------------------------------------------------------------
+
+
+def test_magics_are_declared_at_load_and_imported_on_first_use(kernel_factory: KernelFactory) -> None:
+    session = kernel_factory(load_ext=False)
+    session.run("%load_ext repro_nb")
+    assert not session.evaluate("'repro_nb.magics' in __import__('sys').modules")
+    listed = session.evaluate_json("sorted(get_ipython().magics_manager.lsmagic()['line'])")
+    assert {"repro", "repro_data", "repro_save", "repro_seed"} <= set(listed)
+    help_text = session.evaluate("get_ipython().find_line_magic('repro_seed').__doc__")
+    assert "Seed every random number generator" in help_text and "positional arguments" in help_text
+    assert session.evaluate("'repro_nb.magics' in __import__('sys').modules")
+    assert session.run_recorded("%repro_seed 7")["seeds"][0]["value"] == 7
+
+
+def test_declared_names_are_the_magics_defined() -> None:
+    from repro_nb.extension import MAGICS
+    from repro_nb.magics import ReproMagics
+
+    assert sorted(MAGICS) == sorted(ReproMagics.magics["line"])
+
+
 # -- %repro_seed ------------------------------------------------------------------------
 
 
