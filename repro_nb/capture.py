@@ -237,7 +237,7 @@ class Recorder:
                 # getcwd is a system call (≈ 20 µs in a sandbox): only when a file was opened
                 cwd = self._cwd()
                 accesses = AccessMonitor.resolve(events, cwd, self.filter)
-                if accesses and len(sys.modules) > current.modules_before:
+                if len(sys.modules) > current.modules_before and any(a.path.endswith(_CODE_SUFFIXES) for a in accesses):
                     code = _code_files(current.modules_before)
                     accesses = [access for access in accesses if access.path not in code]
                 base = os.path.dirname(self.notebook_path) if self.notebook_path else cwd
@@ -533,8 +533,12 @@ def _code_files(modules_before: int) -> set[str]:
         spec = getattr(module, "__spec__", None)
         for path in (getattr(module, "__file__", None), getattr(spec, "cached", None)):
             if isinstance(path, str):
-                files.add(os.path.normpath(os.path.abspath(path)))
+                files.add(os.path.normpath(path))  # absolute already: from sys.path entries
     return files
+
+
+#: What the import system opens for a module: sources, byte code, extension modules.
+_CODE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
 
 
 def _without_file(top: str) -> bool:

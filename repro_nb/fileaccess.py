@@ -129,8 +129,15 @@ class AccessMonitor:
     def resolve(events: Iterable[tuple[Any, ...]], cwd: str, ignore: PathFilter) -> list[FileAccess]:
         """Merge a cell's raw events into one :class:`FileAccess` per file, in first-seen order."""
         merged: dict[str, list[bool]] = {}  # path -> [read, write, gone]
+        skip = ignore.prefixes
         for event, args, _ in events:
             args = tuple(args)
+            first = args[0] if args else None
+            if type(first) is str and first.startswith(skip) and _is_normal(first):
+                # Already absolute and normal, under an ignored location: the bulk of a
+                # cell that imports a library (each module's .py/.pyc), so decided here
+                # without normalising.
+                continue
             if event == "os.remove":  # (path, dir_fd)
                 path = _event_path(args[0] if args else None, cwd, args[1] if len(args) > 1 else None)
                 if path is not None and path in merged:
@@ -163,6 +170,11 @@ class AccessMonitor:
             flags_seen[1] |= write
             flags_seen[2] = False  # opened again after a removal: it exists again
         return [FileAccess(p, r, w, g) for p, (r, w, g) in merged.items()]
+
+
+def _is_normal(path: str) -> bool:
+    """Whether an absolute path has no ``.``, ``..`` or empty segment (``os.path.normpath`` would keep it)."""
+    return "/./" not in path and "/../" not in path and "//" not in path and not path.endswith(("/.", "/.."))
 
 
 def _event_path(raw_path: Any, cwd: str, dir_fd: Any = None) -> str | None:
@@ -204,7 +216,8 @@ class PathFilter:
         for sub in (".ipython", ".jupyter", ".cache", ".config", ".local/share/jupyter", ".matplotlib",
                     ".keras", ".nv", ".triton"):
             prefixes.add(os.path.join(home, sub))
-        for env_dir in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "MPLCONFIGDIR"):
+        for env_dir in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "MPLCONFIGDIR",
+                        "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
             value = os.environ.get(env_dir)
             if value:
                 prefixes.add(os.path.abspath(value))
@@ -218,7 +231,11 @@ class PathFilter:
 
         prefixes.add(os.path.join(tempfile.gettempdir(), f"ipykernel_{os.getpid()}"))
         prefixes.update(("/proc", "/sys", "/dev", "/etc", "/usr/share/zoneinfo", "/usr/lib", "/lib"))
+        if sys.pycache_prefix:  # PYTHONPYCACHEPREFIX: byte code kept outside __pycache__
+            prefixes.add(os.path.abspath(sys.pycache_prefix))
         self._prefixes = as_prefixes({p for p in prefixes if p})
+        #: absolute, normalised directories (each ending in a separator) never recorded
+        self.prefixes: tuple[str, ...] = self._prefixes
         self._exact = {os.path.normpath(p) for p in exclude_files}
         self._globs = tuple(extra_globs)
 
@@ -257,8 +274,11 @@ def display_path(path: str, base_dir: str) -> str:
     """
     home = os.path.expanduser("~")
     in_home = home not in ("", "/") and (path == home or path.startswith(home.rstrip(os.sep) + os.sep))
-    in_base = path.startswith(base_dir.rstrip(os.sep) + os.sep)
-    shown = os.path.relpath(path, base_dir) if (in_home or in_base) else path
+    base = base_dir.rstrip(os.sep) + os.sep
+    if path.startswith(base):
+        shown = path[len(base):]  # both normalised: what relpath would give, without its work
+    else:
+        shown = os.path.relpath(path, base_dir) if in_home else path
     shown = shown.replace(os.sep, "/")
     return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 

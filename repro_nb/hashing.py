@@ -31,7 +31,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Literal, NamedTuple, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias
 
 __all__ = [
     "DEFAULT_ALGORITHM",
@@ -66,10 +66,12 @@ _CANDIDATES = ("blake3", "xxh3_128", "sha256", "md5", "sha1")
 _HASHLIB_NAMES = frozenset({"sha256", "md5", "sha1"})
 
 
-class _Hasher(Protocol):
-    def update(self, data: Any, /) -> object: ...
+if TYPE_CHECKING:  # only annotations use it: no Protocol class to build at import
 
-    def hexdigest(self) -> str: ...
+    class _Hasher(Protocol):
+        def update(self, data: Any, /) -> object: ...
+
+        def hexdigest(self) -> str: ...
 
 
 def _hashlib_factory(name: str) -> Callable[[], _Hasher] | None:

@@ -17,11 +17,8 @@ def library_dirs() -> frozenset[str]:
     import sysconfig
 
     dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        try:
-            dirs.add(sysconfig.get_path(key))
-        except KeyError:
-            pass
+    paths = sysconfig.get_paths()  # one expansion of the install scheme, not one per key
+    dirs.update(paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths)
     dirs.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
     return frozenset(d for d in dirs if d)
 

@@ -17,7 +17,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from .errors import RecordError
@@ -35,6 +34,8 @@ _UPGRADES: dict[int, Callable[[JSON], JSON]] = {}
 @cache
 def schema() -> JSON:
     """The JSON Schema of the current record version, as shipped in the package."""
+    from importlib import resources  # here: importing it costs ~1 ms at extension load
+
     text = resources.files("repro_nb").joinpath(f"schema/record-v{SCHEMA_VERSION}.schema.json").read_text()
     loaded: JSON = json.loads(text)
     return loaded

@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .fileio import atomic_write_text
-
 _CACHE_VERSION = 3
 
 #: ``{"top_level": {module: [distribution, …]}, "versions": {distribution: version},
@@ -41,18 +39,29 @@ def environment_key(path: list[str] | None = None) -> str:
     Installing or removing adds or deletes a ``*.dist-info`` directory (or a ``.pth``
     file) in a ``site-packages`` directory, which changes that directory's mtime. Other
     import-path entries — the working directory, a notebook's folder — change all the
-    time as a notebook writes files, so only their names count.
+    time as a notebook writes files, and differ from one notebook to the next; they only
+    count (by name) when they hold distribution metadata themselves (``pip install
+    --target``, a project's ``*.egg-info``), so that every notebook of an environment
+    shares one cached index.
     """
     parts = [f"v{_CACHE_VERSION}", sys.prefix]
     for entry in path if path is not None else sys.path:
-        if not entry.rstrip(os.sep).endswith(("site-packages", "dist-packages")):
+        if entry.rstrip(os.sep).endswith(("site-packages", "dist-packages")):
+            try:
+                parts.append(f"{entry}\0{os.stat(entry).st_mtime_ns}")
+            except OSError:
+                parts.append(f"{entry}\0-")
+        elif _holds_distributions(entry):
             parts.append(f"{entry}\0name-only")
-            continue
-        try:
-            parts.append(f"{entry}\0{os.stat(entry).st_mtime_ns}")
-        except OSError:
-            parts.append(f"{entry}\0-")
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def _holds_distributions(entry: str) -> bool:
+    try:
+        with os.scandir(entry or ".") as entries:
+            return any(e.name.endswith((".dist-info", ".egg-info")) for e in entries)
+    except OSError:
+        return False
 
 
 def environment_index(use_cache: bool = True) -> Index:
@@ -71,11 +80,34 @@ def environment_index(use_cache: bool = True) -> Index:
     index = build_index()
     if use_cache:
         try:
+            from .fileio import atomic_write_text
+
             os.makedirs(os.path.dirname(cache_file), exist_ok=True)
             atomic_write_text(cache_file, json.dumps(index))
+            _prune(os.path.dirname(cache_file), keep=_KEEP_INDEXES)
         except OSError:
             pass  # a read-only home only costs speed
     return index
+
+
+#: Cached indexes kept: one per environment in use (each a few kB); older ones go.
+_KEEP_INDEXES = 16
+
+
+def _prune(directory: str, keep: int) -> None:
+    """Delete all but the ``keep`` most recently written index files, and older releases' caches."""
+    try:
+        with os.scandir(directory) as entries:
+            found = [(e.stat().st_mtime_ns, e.name, e.path) for e in entries if e.name.endswith(".json")]
+    except OSError:
+        return
+    indexes = sorted((item for item in found if item[1].startswith("index-")), reverse=True)
+    legacy = [item for item in found if item[1].startswith("top-level-")]  # repro-nb 0.1's cache
+    for _, _, stale in indexes[keep:] + legacy:
+        try:
+            os.remove(stale)
+        except OSError:
+            pass
 
 
 def build_index() -> Index:

@@ -38,6 +38,16 @@ NOTEBOOKS = ROOT / "notebooks"
 _SCRUBBED_ENV = ("JPY_SESSION_NAME", "JPY_PARENT_PID")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the test run's caches (repro-nb's module index) out of the user's ``~/.cache``.
+
+    One directory for the whole run, inherited by every kernel and subprocess, so the
+    index is built once, not once per test.
+    """
+    if not hasattr(config, "workerinput"):  # the controller; xdist workers inherit it
+        os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="repro-nb-test-cache-")
+
+
 @dataclass
 class Execution:
     """What one request produced: the shell reply and the IOPub messages it caused."""

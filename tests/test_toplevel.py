@@ -57,6 +57,32 @@ def test_cache_is_used_and_keyed_by_the_environment(tmp_path: Path, monkeypatch:
     (work / "results.csv").write_text("1\n")
     os.utime(work, ns=(10**18, 10**18))
     assert toplevel.environment_key() == key
+    # ...and every notebook folder of the environment shares the same index
+    other = tmp_path / "other-notebooks"
+    other.mkdir()
+    monkeypatch.setattr(sys, "path", [str(other), *sys.path[1:]])
+    assert toplevel.environment_key() == key
+    # a folder that holds distributions itself (pip install --target) does count
+    (other / "vendored-1.0.dist-info").mkdir()
+    assert toplevel.environment_key() != key
+
+
+def test_old_index_files_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache = tmp_path / "repro-nb"
+    cache.mkdir()
+    for i in range(40):
+        stale = cache / f"index-stale{i:02d}.json"
+        stale.write_text("{}")
+        os.utime(stale, ns=(10**9 * i, 10**9 * i))
+    (cache / "top-level-old.json").write_text("{}")
+    (cache / "unrelated.txt").write_text("kept")
+    toplevel.environment_index()
+    remaining = sorted(p.name for p in cache.iterdir())
+    assert f"index-{toplevel.environment_key()}.json" in remaining
+    assert "unrelated.txt" in remaining and "top-level-old.json" not in remaining
+    assert len([n for n in remaining if n.startswith("index-")]) == toplevel._KEEP_INDEXES
+    assert "index-stale39.json" in remaining and "index-stale00.json" not in remaining, "the newest are kept"
 
 
 def test_corrupt_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
