@@ -26,6 +26,7 @@ from papermill.engines import NBClientEngine
 
 from . import record as record_mod
 from .channel import TARGET
+from .kernels import remove_ipc_dir, use_ipc
 
 
 @dataclass
@@ -75,6 +76,22 @@ class ReproNotebookClient(PapermillNotebookClient):
         self.observer.nb = self.nb
         self._comm_id = uuid.uuid4().hex
         self._executing_cell_id: str | None = None
+        self._ipc_dir: str | None = None
+
+    def create_kernel_manager(self) -> Any:
+        km = super().create_kernel_manager()
+        self._ipc_dir = use_ipc(km)
+        return km
+
+    async def _async_cleanup_kernel(self) -> None:
+        try:
+            await super()._async_cleanup_kernel()
+        finally:
+            remove_ipc_dir(self._ipc_dir)
+            self._ipc_dir = None
+
+    # nbclient binds the synchronous twin to its own coroutine at class creation
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
     async def async_start_new_kernel_client(self) -> Any:
         kc = await super().async_start_new_kernel_client()

@@ -15,10 +15,11 @@ import uuid
 from typing import Any, Self
 
 import nbformat
-from jupyter_client.manager import start_new_kernel
+from jupyter_client.manager import KernelManager
 
 from . import record as record_mod
 from .channel import TARGET
+from .kernels import remove_ipc_dir, use_ipc
 
 
 class KernelSession:
@@ -27,8 +28,17 @@ class KernelSession:
         self.nb = nb
         self.notebook_path = os.path.abspath(notebook_path)
         self.timeout = timeout
-        self.km, self.kc = start_new_kernel(kernel_name=kernel_name, cwd=os.path.dirname(self.notebook_path),
-                                            env={**os.environ, "JPY_SESSION_NAME": self.notebook_path})
+        self.km = KernelManager(kernel_name=kernel_name)
+        self._ipc_dir = use_ipc(self.km)
+        self.km.start_kernel(cwd=os.path.dirname(self.notebook_path),
+                             env={**os.environ, "JPY_SESSION_NAME": self.notebook_path})
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            self.kc.wait_for_ready(timeout=timeout)
+        except BaseException:
+            self.close()
+            raise
         self.comm_id: str | None = None
         self.notebook_record: dict[str, Any] | None = None
         self.execution_count = 0
@@ -81,8 +91,11 @@ class KernelSession:
         return outputs
 
     def close(self) -> None:
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
+        try:
+            self.kc.stop_channels()
+            self.km.shutdown_kernel(now=True)
+        finally:
+            remove_ipc_dir(self._ipc_dir)
 
     def __enter__(self) -> Self:
         return self

@@ -116,6 +116,24 @@ def test_bad_input_through_the_installed_script(tmp_path: Path) -> None:
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
 
 
+def test_check_output_is_free_of_kernel_noise_and_leaves_no_sockets(tmp_path: Path) -> None:
+    """Kernels run over IPC sockets in a private directory, removed afterwards."""
+    import tempfile
+
+    notebook = tmp_path / "iris_classifier.ipynb"
+    shutil.copy(NOTEBOOKS / "iris_classifier.ipynb", notebook)
+    shutil.copytree(NOTEBOOKS / "data", tmp_path / "data")
+    sockets = tmp_path / "tmp"
+    sockets.mkdir()
+    env = {**os.environ, "TMPDIR": str(sockets)}
+    done = subprocess.run([REPRO_NB, "check", str(notebook)], capture_output=True, text=True, timeout=300,
+                          check=False, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "TCP" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not list(sockets.glob("rnb-*")), "the kernel's socket directory is removed"
+    assert tempfile.gettempdir() != str(sockets)  # this process was not redirected
+
+
 @pytest.mark.parametrize("argv", [
     [], ["check"], ["frobnicate"], ["check", "--jobs", "0", "x.ipynb"], ["check", "--timeout", "-1", "x.ipynb"],
     ["run"], ["run", "a.ipynb", "-o", "b.ipynb", "--in-place"],
