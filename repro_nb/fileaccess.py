@@ -4,9 +4,12 @@
 pickle, json, sqlite3), but not readers that open files in C++ (pyarrow/parquet, h5py):
 those entry points are wrapped when their module is first seen.
 
-Audit hooks cannot be removed. So there is exactly one hook per process, switched by a
-flag; it never raises and never does I/O: it appends the raw event to a list, and all the
-work (resolving, filtering, stat, hashing) happens after the cell.
+Audit hooks cannot be removed. So there is exactly one hook per process, switched on and
+off around each cell; it never raises and never does I/O: it appends the raw event to a
+list, and all the work (resolving, filtering, stat, hashing) happens after the cell. The
+hook is written in C (``_audit.c``, compiled when the package is built) and in Python
+(the fallback): it runs for every audited event of the process, and the C one costs
+about a tenth.
 """
 from __future__ import annotations
 
@@ -44,11 +47,19 @@ class FileAccess(NamedTuple):
 class _Sink:
     """The state the audit hook writes to; a module singleton because the hook is."""
 
-    __slots__ = ("enabled", "events")
+    __slots__ = ("enabled", "events", "native")
 
     def __init__(self) -> None:
         self.enabled = False
         self.events: list[tuple[Any, ...]] = []
+        #: ``repro_nb._audit`` when its C hook is the one installed
+        self.native: Any = None
+
+    def switch(self, on: bool) -> None:
+        """Start or stop keeping events, into the current ``events`` list."""
+        self.enabled = on
+        if self.native is not None:
+            self.native.record_into(self.events if on else None)
 
 
 _SINK = _Sink()
@@ -57,23 +68,50 @@ _HOOK_INSTALLED = False
 
 #: Audited events the recorder keeps: opens, plus removals and renames so that a file
 #: written to a scratch name and renamed into place is recorded under its final name.
+#: (``_audit.c`` keeps the same four.)
 _EVENTS = frozenset({"open", "sqlite3.connect", "os.remove", "os.rename"})
 
 
 def _audit_hook(event: str, args: tuple[Any, ...], _events: frozenset[str] = _EVENTS, _sink: _Sink = _SINK) -> None:
-    # Hot path: runs for every audited event in the process, recording or not (about
-    # 12 000 of them while NumPy and pandas import, mostly ``builtins.id``). Keep it to
-    # a set lookup, a flag test and an append, on locals (the defaults), not globals;
-    # anything that can raise is out of place here.
+    # The fallback when the C hook (repro_nb/_audit.c) was not built. Hot path: runs
+    # for every audited event in the process, recording or not (about 12 000 of them
+    # while NumPy and pandas import, mostly ``builtins.id``). Keep it to a set lookup,
+    # a flag test and an append, on locals (the defaults), not globals; anything that
+    # can raise is out of place here.
     if event in _events and _sink.enabled:
         _sink.events.append((event, args, None))
 
 
+def _native_hook() -> Any:
+    """The compiled hook module, or ``None`` (not built, or ``REPRO_NB_PYTHON_AUDIT_HOOK`` set)."""
+    if os.environ.get("REPRO_NB_PYTHON_AUDIT_HOOK"):
+        return None
+    try:
+        from . import _audit  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _audit
+
+
 def _ensure_hook() -> None:
+    """Install the one audit hook of the process: the C one if built, else the Python one."""
     global _HOOK_INSTALLED
-    if not _HOOK_INSTALLED:
+    if _HOOK_INSTALLED:
+        return
+    native = _native_hook()
+    if native is not None:
+        native.install()
+        _SINK.native = native
+    else:
         sys.addaudithook(_audit_hook)
-        _HOOK_INSTALLED = True
+    _HOOK_INSTALLED = True
+
+
+def hook_kind() -> str:
+    """Which audit hook records file access in this process: ``"c"``, ``"python"`` or ``"none"`` yet."""
+    if not _HOOK_INSTALLED:
+        return "none"
+    return "c" if _SINK.native is not None else "python"
 
 
 def note_access(path: Any, mode: str) -> None:
@@ -97,11 +135,11 @@ class AccessMonitor:
         self._import_hook.install()
 
     def start(self) -> None:
-        _SINK.events.clear()
-        _SINK.enabled = True
+        _SINK.events = []
+        _SINK.switch(True)
 
     def stop(self) -> list[tuple[Any, ...]]:
-        _SINK.enabled = False
+        _SINK.switch(False)
         events = _SINK.events
         _SINK.events = []
         return events
@@ -113,14 +151,14 @@ class AccessMonitor:
     def paused(self) -> Iterator[None]:
         """The recorder's own file I/O inside a cell (``%repro_data``, ``%repro_save``) is not the cell's."""
         was_enabled = _SINK.enabled
-        _SINK.enabled = False
+        _SINK.switch(False)
         try:
             yield
         finally:
-            _SINK.enabled = was_enabled
+            _SINK.switch(was_enabled)
 
     def close(self) -> None:
-        _SINK.enabled = False
+        _SINK.switch(False)
         _SINK.events = []
         self._import_hook.uninstall()
         self._wrappers.uninstall()

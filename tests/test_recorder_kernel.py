@@ -44,6 +44,16 @@ def rel(kernel: KernelSession, path: Path) -> str:
 # -- data files ---------------------------------------------------------------------
 
 
+def test_the_python_fallback_hook_records_the_same(kernel_factory: KernelFactory) -> None:
+    """Where the C hook was not built, the Python one records reads and writes alike."""
+    session = kernel_factory(env={"REPRO_NB_PYTHON_AUDIT_HOOK": "1"})
+    (session.cwd / "in.csv").write_bytes(b"x,y\n1,2\n")
+    cell = session.run_recorded("data = open('in.csv').read()\nopen('out.txt', 'w').write(data)")
+    assert session.evaluate("__import__('repro_nb.fileaccess').fileaccess.hook_kind()") == "python"
+    assert [(r["path"], r["hash"]) for r in cell["reads"]] == [("in.csv", b3(b"x,y\n1,2\n"))]
+    assert [w["path"] for w in cell["writes"]] == ["out.txt"]
+
+
 def test_read_file_recorded_with_its_blake3_hash(kernel: KernelSession, workdir: Path) -> None:
     data = b"species,petal\nsetosa,1.4\nvirginica,5.1\n"
     (workdir / "flowers.csv").write_bytes(data)

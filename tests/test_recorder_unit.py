@@ -6,6 +6,7 @@ end in real kernels.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -120,6 +121,63 @@ def test_path_filter_in_a_pinned_tree_ignores_caches_but_not_locations() -> None
     assert flt.ignored_in_tree("/data/x/__pycache__")
     assert flt.ignored_in_tree("/data/x/.ipynb_checkpoints")
     assert flt.ignored_in_tree("/data/x/part.tmp")
+
+
+# -- the audit hook -------------------------------------------------------------------------
+
+
+def _c_compiler() -> str | None:
+    import shutil
+    import sysconfig
+
+    command = (sysconfig.get_config_var("CC") or "cc").split()
+    return shutil.which(command[0]) if command else None
+
+
+@pytest.mark.skipif(_c_compiler() is None, reason="no C compiler here: the pure-Python audit hook is in use")
+def test_the_c_audit_hook_is_built_and_in_use(tmp_path: Path) -> None:
+    """The package build compiles repro_nb/_audit.c; the recorder then never falls back."""
+    from repro_nb import fileaccess
+
+    assert importlib.util.find_spec("repro_nb._audit") is not None, "hatch_build.py did not compile the hook"
+    monitor = AccessMonitor()
+    assert fileaccess.hook_kind() == "c"
+    (tmp_path / "seen.csv").write_text("a\n")
+    monitor.start()
+    with open(tmp_path / "seen.csv") as handle:
+        handle.read()
+    with monitor.paused():
+        (tmp_path / "unseen.csv").write_text("b\n")
+    os.remove(tmp_path / "seen.csv")
+    events = monitor.stop()
+    (tmp_path / "after.csv").write_text("c\n")
+    assert [(e, a[0]) for e, a, _ in events if str(tmp_path) in str(a[0])] == [
+        ("open", str(tmp_path / "seen.csv")), ("os.remove", str(tmp_path / "seen.csv"))]
+    assert all(e in ("open", "os.remove", "os.rename", "sqlite3.connect") for e, _, _ in events)
+    monitor.close()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("repro_nb._audit") is None, reason="the C hook was not built")
+def test_the_c_hook_module_takes_a_list_or_none() -> None:
+    from repro_nb import _audit  # type: ignore[attr-defined]
+
+    with pytest.raises(TypeError, match="list or None"):
+        _audit.record_into(("not", "a", "list"))
+    _audit.record_into(None)
+
+
+def test_the_python_fallback_hook_keeps_the_same_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    from repro_nb import fileaccess
+
+    sink = fileaccess._Sink()
+    hook = fileaccess._audit_hook
+    hook("open", ("ignored.csv", "r", 0), fileaccess._EVENTS, sink)  # not recording
+    sink.switch(True)
+    for event, args in [("open", ("a.csv", "r", 0)), ("builtins.id", (1,)), ("os.rename", ("a", "b", -1, -1))]:
+        hook(event, args, fileaccess._EVENTS, sink)
+    assert sink.events == [("open", ("a.csv", "r", 0), None), ("os.rename", ("a", "b", -1, -1), None)]
+    monkeypatch.setenv("REPRO_NB_PYTHON_AUDIT_HOOK", "1")
+    assert fileaccess._native_hook() is None
 
 
 # -- access events -------------------------------------------------------------------------
