@@ -19,7 +19,8 @@ Two measurements, each in one run so that both sides see the same machine load:
    cell is counted, an extra execute request round trip is not. Timed as the sum of
    request → reply over all cells (kernel start-up excluded: the same either way), plus
    the kernel process's CPU time. Reported: median, min and max, and the overhead of
-   the medians, of the minimums and of the CPU time.
+   the medians, of the minimums, of the CPU time, and the median of the differences
+   between runs made next to each other.
 
 Goals (issue 2): under 1 ms median added per trivial cell; ≤ 5 % on the realistic
 notebook. Prints a Markdown table.
@@ -205,6 +206,15 @@ class RealisticResult:
         return min(self.repro_s) / min(self.plain_s) - 1
 
     @property
+    def overhead_paired(self) -> float:
+        """Median of the differences between runs made next to each other (ABBA pairs).
+
+        Slow drifts of the machine's load hit both runs of a pair alike, so this moves
+        less between benchmark runs than the ratio of the two medians.
+        """
+        return statistics.median(r - p for p, r in zip(self.plain_s, self.repro_s)) / statistics.median(self.plain_s)
+
+    @property
     def overhead_cpu(self) -> float:
         return statistics.median(self.repro_cpu) / statistics.median(self.plain_cpu) - 1
 
@@ -321,7 +331,7 @@ def bench_instructions(workdir: Path) -> InstructionResult:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cells", type=int, default=500, help="trivial cells per kernel (default 500)")
-    parser.add_argument("--repeat", type=int, default=20, help="runs of the realistic notebook per variant (default 20)")
+    parser.add_argument("--repeat", type=int, default=30, help="runs of the realistic notebook per variant (default 30)")
     parser.add_argument("--instructions", action="store_true",
                         help="also count the realistic notebook's instructions under valgrind (a few minutes)")
     args = parser.parse_args()
@@ -363,6 +373,9 @@ def main() -> int:
               f"{statistics.median(cpu):.3f} |")
     print(f"| **overhead** | **{realistic.overhead * 100:+.1f} %** | {realistic.overhead_min * 100:+.1f} % | | "
           f"{realistic.overhead_cpu * 100:+.1f} % |")
+    print()
+    print(f"median of the paired differences (each run against the one next to it): "
+          f"{realistic.overhead_paired * 100:+.1f} %")
     if instructions is not None:
         print()
         print("3. the same notebook's instructions, kernel under callgrind (one run each; deterministic)")
@@ -376,8 +389,9 @@ def main() -> int:
     print()
     added_ms = next(r.added_ms for r in trivial if r.name == "repro_nb") or 0.0
     print(f"trivial cell: {added_ms:+.3f} ms median added (goal < 1 ms): {'met' if added_ms < 1 else 'MISSED'}")
-    print(f"realistic notebook, wall time: {realistic.overhead * 100:+.1f} % (goal ≤ 5 %): "
-          f"{'met' if realistic.overhead <= 0.05 else 'MISSED'}")
+    print(f"realistic notebook, wall time: {realistic.overhead * 100:+.1f} % of the medians, "
+          f"{realistic.overhead_paired * 100:+.1f} % paired (goal ≤ 5 %): "
+          f"{'met' if max(realistic.overhead, realistic.overhead_paired) <= 0.05 else 'MISSED'}")
     if instructions is not None:
         print(f"realistic notebook, instructions: {instructions.overhead * 100:+.1f} % (goal ≤ 5 %): "
               f"{'met' if instructions.overhead <= 0.05 else 'MISSED'}")
