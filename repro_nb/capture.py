@@ -29,7 +29,7 @@ from typing import Any
 from . import record as record_mod
 from ._version import __version__
 from .config import ReproNB
-from .environment import collect_blas, collect_environment
+from .environment import collect_blas, collect_env_vars, collect_environment
 from .fileaccess import AccessMonitor, FileAccess, PathFilter, display_path
 from .hashing import DirectoryDigest, FileDigest, FileHasher
 from .hashing_source import source_hash
@@ -84,7 +84,11 @@ class Recorder:
         if self.notebook_path:
             self.filter.exclude(self.notebook_path)
         self.started_at = utcnow()
-        self.environment: JSON = collect_environment()
+        # The machine is described when the record is first read (≈ 1 ms: /proc/cpuinfo,
+        # the C library, GPUs), not at %load_ext; the variables that may change during
+        # the session are taken now.
+        self._env_vars = collect_env_vars()
+        self._described: JSON | None = None
         self._numpy_seen = "numpy" in sys.modules
         self._blas_pending = False
         self.packages: dict[str, str | None] = {}
@@ -467,12 +471,19 @@ class Recorder:
     # -- whole record -------------------------------------------------------------
 
     def _environment(self) -> JSON:
-        if self._blas_pending:
+        described = self._described
+        if described is None:
+            described = self._described = collect_environment()  # with BLAS if NumPy is loaded by now
+            described["env"] = self._env_vars
             self._blas_pending = False
-            self.environment["blas"] = collect_blas()
-            # threadpoolctl is the recorder's import, not the notebook's
-            self._known_tops.update(name.partition(".")[0] for name in list(sys.modules))
-        return self.environment
+        elif self._blas_pending:
+            self._blas_pending = False
+            described["blas"] = collect_blas()
+        else:
+            return described
+        # threadpoolctl (the BLAS report) is the recorder's import, not the notebook's
+        self._known_tops.update(name.partition(".")[0] for name in list(sys.modules))
+        return described
 
     def notebook_record(self, channel: str = "api") -> JSON:
         record: JSON = {

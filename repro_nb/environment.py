@@ -41,6 +41,7 @@ __all__ = [
     "THREAD_ENV_VARS",
     "Severity",
     "collect_blas",
+    "collect_env_vars",
     "collect_environment",
 ]
 
@@ -380,8 +381,12 @@ def _blas_family(name: str) -> str:
 # ------------------------------------------------------------------------------ env
 
 
-def _collect_env() -> dict[str, str]:
-    """Values of allowed variables that are set; nothing else is even looked at."""
+def collect_env_vars() -> dict[str, str]:
+    """Values of the allowed variables that are set; nothing else is even looked at.
+
+    The recorder takes them when it starts (a thread count matters when a library
+    initialises, so a later change in the session does not describe the run).
+    """
     env: dict[str, str] = {}
     for name in sorted(ALLOWED_ENV_VARS):
         value = os.environ.get(name)
@@ -411,7 +416,7 @@ def collect_environment() -> dict[str, Any]:
     ]
     if "numpy" in sys.modules:
         parts.append(("blas", collect_blas))
-    parts.append(("env", _collect_env))
+    parts.append(("env", collect_env_vars))
     for section, collect in parts:
         value = _safely(collect)
         if value is not None:

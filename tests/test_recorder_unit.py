@@ -474,6 +474,21 @@ def test_end_without_begin_and_a_failing_listener(recorder: Recorder) -> None:
     assert run_cell(recorder)["error"] is None
 
 
+def test_thread_variables_are_those_at_load_and_the_machine_is_described_on_first_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    rec = Recorder(ReproNB(), cwd=lambda: str(tmp_path))
+    try:
+        monkeypatch.setenv("OMP_NUM_THREADS", "5")  # too late: libraries read it when they load
+        assert rec._described is None, "nothing collected at load"
+        environment = rec.notebook_record()["environment"]
+        assert environment["env"]["OMP_NUM_THREADS"] == "3"
+        assert environment["python"]["version"] and environment["cpu"]["count"]
+    finally:
+        rec.close()
+
+
 def test_sidecar_keeps_the_last_run_of_each_cell(recorder: Recorder, tmp_path: Path) -> None:
     run_cell(recorder, source="a = 1", cell_id="a")
     run_cell(recorder, source="a = 2", cell_id="a")
@@ -481,7 +496,11 @@ def test_sidecar_keeps_the_last_run_of_each_cell(recorder: Recorder, tmp_path: P
     document = recorder.sidecar()
     assert [(c["cell_id"], c["order"]) for c in document["cells"]] == [("a", 2), (None, 3)]
     target = recorder.save_sidecar(str(tmp_path / "s.repro.json"))
-    assert record_mod.read_sidecar(target) == json.loads(json.dumps(document))
+    saved = record_mod.read_sidecar(target)
+    expected = json.loads(json.dumps(document))
+    for doc in (saved, expected):
+        doc["notebook"].pop("updated_at")  # the time of each call
+    assert saved == expected
 
 
 def test_config_validation() -> None:
