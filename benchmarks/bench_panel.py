@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.ui.conftest import chromium, running_lab  # noqa: E402
-from tests.ui.helpers import open_notebook, write_notebook  # noqa: E402
+from tests.ui.conftest import chromium, running_lab
+from tests.ui.helpers import open_notebook, write_notebook
 
 MEASURE = """
 async ([first, last]) => {
