@@ -152,7 +152,11 @@ class Recorder:
 
     @property
     def base_dir(self) -> str:
-        return os.path.dirname(self.notebook_path) if self.notebook_path else self._cwd()
+        return self._base_dir(self._cwd())
+
+    def _base_dir(self, cwd: str) -> str:
+        """Recorded paths are relative to the notebook's folder, else the working directory."""
+        return os.path.dirname(self.notebook_path) if self.notebook_path else cwd
 
     # -- per cell -----------------------------------------------------------------
 
@@ -244,9 +248,8 @@ class Recorder:
                 if len(sys.modules) > current.modules_before and any(a.path.endswith(_CODE_SUFFIXES) for a in accesses):
                     code = _code_files(current.modules_before)
                     accesses = [access for access in accesses if access.path not in code]
-                base = os.path.dirname(self.notebook_path) if self.notebook_path else cwd
                 cell["reads"], cell["writes"] = self._data(
-                    accesses, cell["execution_count"], warnings, base, _failed_open(error, cwd))
+                    accesses, cell["execution_count"], warnings, self._base_dir(cwd), _failed_open(error, cwd))
             warnings.extend(self._check_pins(files_only=True))
         if self.config.record_order and current.cell_id:
             order_warning = self._order_warning(current.cell_id)
@@ -601,7 +604,6 @@ def editor_cell_ref(uri: str) -> str:
     if parts.fragment:
         ref += f"#{parts.fragment}"
     return ref
-
 
 
 def _unseeded_message(entry: JSON) -> str:

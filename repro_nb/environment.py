@@ -17,10 +17,11 @@ Rules the collector follows, and why:
   ``/proc/cpuinfo`` must not break their cell. Each part is collected on its own and a
   part that fails is simply absent — absent therefore means *unknown*, which is why
   the comparison does not report absent fields as differences.
-* **Be cheap and have no side effects.** It runs at extension load time. Heavy
-  frameworks (torch, tensorflow) are never imported here, NumPy is never imported here,
-  and slow facts that cannot change during a session (CPU model, ``nvidia-smi``) are
-  cached for the life of the process.
+* **Be cheap and have no side effects.** It runs inside the user's kernel (the
+  recorder takes the thread-count variables at load and the rest when the record is
+  first read). Heavy frameworks (torch, tensorflow) are never imported here, NumPy is
+  never imported here, and slow facts that cannot change during a session (CPU model,
+  ``nvidia-smi``) are cached for the life of the process.
 """
 
 from __future__ import annotations

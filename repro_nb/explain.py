@@ -465,4 +465,3 @@ def _environment_causes(evidence: Evidence) -> list[Cause]:
 def _numeric_only(diffs: Iterable[OutputDiff]) -> bool:
     kinds = {d.kind for d in diffs}
     return bool(kinds) and kinds <= {"numeric", "image"}
-

@@ -271,9 +271,8 @@ class PathFilter:
         prefixes.update(("/proc", "/sys", "/dev", "/etc", "/usr/share/zoneinfo", "/usr/lib", "/lib"))
         if sys.pycache_prefix:  # PYTHONPYCACHEPREFIX: byte code kept outside __pycache__
             prefixes.add(os.path.abspath(sys.pycache_prefix))
-        self._prefixes = as_prefixes({p for p in prefixes if p})
         #: absolute, normalised directories (each ending in a separator) never recorded
-        self.prefixes: tuple[str, ...] = self._prefixes
+        self.prefixes: tuple[str, ...] = as_prefixes({p for p in prefixes if p})
         self._exact = {os.path.normpath(p) for p in exclude_files}
         self._globs = tuple(extra_globs)
 
@@ -282,7 +281,7 @@ class PathFilter:
 
     def ignored(self, path: str) -> bool:
         """Whether a file a cell opened is the kernel's own business, not the notebook's data."""
-        if path in self._exact or path.startswith(self._prefixes):
+        if path in self._exact or path.startswith(self.prefixes):
             return True
         return self.ignored_in_tree(path)
 

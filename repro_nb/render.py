@@ -18,7 +18,6 @@ def _where(item: JSON) -> str:
     return f"[{count}]" if count is not None else ""
 
 
-
 def _sections(record: JSON, pins: list[JSON] | None = None) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, column headers, rows) for each section; shared by text and HTML."""
     warnings = record.get("warnings", [])

@@ -290,11 +290,6 @@ def _from_library_import_or_seeded(seed: Any) -> bool:
     return False
 
 
-def _random_fingerprint() -> int:
-    """Fingerprint of the ``random`` module's global generator (see :func:`_in_place_reader`)."""
-    return _RANDOM_FINGERPRINT()
-
-
 #: ``int index; uint32_t state[624];`` right after the object header in CPython's
 #: ``_random.Random`` (Modules/_randommodule.c).
 _RANDOM_STATE_BYTES = 4 + 624 * 4
@@ -316,7 +311,7 @@ def _in_place_reader(instance: random.Random) -> Callable[[], int] | None:
         import struct
 
         header = object.__basicsize__  # refcount + type pointer
-        layout = struct.Struct(f"=i{624}I")
+        layout = struct.Struct("=i624I")
 
         def raw(generator: random.Random) -> bytes:
             return ctypes.string_at(id(generator) + header, _RANDOM_STATE_BYTES)
@@ -351,7 +346,8 @@ def _make_random_fingerprint() -> Callable[[], int]:
     return _in_place_reader(instance) or _getstate_reader(instance)
 
 
-_RANDOM_FINGERPRINT = _make_random_fingerprint()
+#: Fingerprint of the ``random`` module's global generator (see :func:`_in_place_reader`).
+_random_fingerprint = _make_random_fingerprint()
 
 
 #: ``sizeof(mt19937_state)``: ``uint32_t key[624]; int pos;`` (numpy/random/src/mt19937)
