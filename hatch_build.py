@@ -3,6 +3,7 @@
 It makes the recorder's audit hook about ten times cheaper per audited event (see the
 C file). Without a C compiler the build still succeeds, with a warning: the package
 is then pure Python and the recorder uses its Python hook, slower but the same.
+``REPRO_NB_NO_C_HOOK=1`` skips the compilation on purpose (a pure-Python wheel).
 """
 from __future__ import annotations
 

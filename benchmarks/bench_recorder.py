@@ -51,14 +51,24 @@ from jupyter_client.manager import start_new_kernel
 PYCACHE = Path(tempfile.gettempdir()) / "repro-nb-bench-pycache"
 
 
+def kernel_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a benchmark kernel: no notebook hint, cached byte code."""
+    env = {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME", "PYTHONDONTWRITEBYTECODE")}
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    env.update(extra)
+    return env
+
+
 class Kernel:
     """A kernel and a client; ``run`` returns seconds from request to reply."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, manager: Any, client: Any) -> None:
+        self.manager, self.client = manager, client
+
+    @classmethod
+    def start(cls, cwd: Path) -> Kernel:
         cwd.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME", "PYTHONDONTWRITEBYTECODE")}
-        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-        self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=env)
+        return cls(*start_new_kernel(kernel_name="python3", cwd=str(cwd), env=kernel_env()))
 
     def _send(self, msg_type: str, content: dict[str, Any]) -> str:
         msg = self.client.session.msg(msg_type, content)
@@ -119,7 +129,7 @@ class TrivialResult:
 
 
 def bench_trivial(cells: int, workdir: Path) -> list[TrivialResult]:
-    variants = {"plain": Kernel(workdir), "repro_nb": Kernel(workdir), "repro_nb + comm": Kernel(workdir)}
+    variants = {name: Kernel.start(workdir) for name in ("plain", "repro_nb", "repro_nb + comm")}
     try:
         variants["repro_nb"].run("%load_ext repro_nb")
         variants["repro_nb + comm"].run("%load_ext repro_nb")
@@ -150,6 +160,21 @@ def bench_trivial(cells: int, workdir: Path) -> list[TrivialResult]:
 
 #: How a notebook loads the recorder: the first line of its first cell.
 LOAD_LINE = "%load_ext repro_nb\n"
+
+
+def recorded(cells: list[str]) -> list[str]:
+    """The notebook with the recorder loaded by its first cell."""
+    return [LOAD_LINE + cells[0], *cells[1:]]
+
+
+def warm_up(workdir: Path, cells: list[str]) -> None:
+    """Run the cells once, untimed: fills the byte-code cache and the page cache."""
+    kernel = Kernel.start(workdir)
+    try:
+        for code in cells:
+            kernel.run(code)
+    finally:
+        kernel.close()
 
 
 def make_realistic(workdir: Path) -> list[str]:
@@ -222,24 +247,19 @@ class RealisticResult:
 def bench_realistic(repeat: int, workdir: Path) -> RealisticResult:
     """Run the notebook ``repeat`` times with and without the extension (ABBA order)."""
     cells = make_realistic(workdir)
-    recorded = [LOAD_LINE + cells[0], *cells[1:]]
-    warm = Kernel(workdir)  # untimed: fills the byte-code cache and the page cache
-    try:
-        for code in recorded:
-            warm.run(code)
-    finally:
-        warm.close()
+    with_recorder = recorded(cells)
+    warm_up(workdir, with_recorder)
     wall: dict[bool, list[float]] = {False: [], True: []}
     cpu: dict[bool, list[float]] = {False: [], True: []}
     for i in range(repeat * 2):
         with_ext = (i % 2 == 1) if (i // 2) % 2 == 0 else (i % 2 == 0)  # ABBA order
         shutil.rmtree(workdir / "out", ignore_errors=True)
-        kernel = Kernel(workdir)
+        kernel = Kernel.start(workdir)
         try:
             kernel.run("pass")  # the kernel is up and idle
             cpu_before = kernel.cpu_seconds()
             elapsed = 0.0
-            for code in recorded if with_ext else cells:
+            for code in with_recorder if with_ext else cells:
                 elapsed += kernel.run(code)
             cpu[with_ext].append(kernel.cpu_seconds() - cpu_before)
         finally:
@@ -256,7 +276,8 @@ def kernel_instructions(workdir: Path, cells: list[str], tag: str) -> int:
 
     The kernel runs under Valgrind's callgrind, which counts every instruction of the
     process (all its threads) whatever else the machine is doing: unlike wall or CPU
-    time, the count is the same from one run to the next to within ~0.01 %. BLAS
+    time, the count moves little from one run to the next (±0.5 % of the notebook's
+    count, from the kernel's own threads and timers). BLAS
     threads are limited to one (idle OpenBLAS workers spin, and spinning is counted) and
     hash randomisation is fixed, for both variants alike.
     """
@@ -269,9 +290,7 @@ def kernel_instructions(workdir: Path, cells: list[str], tag: str) -> int:
     argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
             "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "callgrind", "language": "python"}))
-    env = {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME", "PYTHONDONTWRITEBYTECODE")}
-    env.update(PYTHONPYCACHEPREFIX=str(PYCACHE), PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1",
-               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env = kernel_env(PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     manager = KernelManager(kernel_name="callgrind",
                             kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir.parent)]))
     manager.shutdown_wait_time = 600  # a graceful exit, or callgrind writes nothing
@@ -280,8 +299,7 @@ def kernel_instructions(workdir: Path, cells: list[str], tag: str) -> int:
     client.start_channels()
     try:
         client.wait_for_ready(timeout=900)
-        kernel = Kernel.__new__(Kernel)
-        kernel.manager, kernel.client = manager, client
+        kernel = Kernel(manager, client)
         for code in cells:
             kernel.run(code, timeout=900)
     finally:
@@ -314,13 +332,8 @@ def bench_instructions(workdir: Path) -> InstructionResult:
     from concurrent.futures import ThreadPoolExecutor
 
     cells = make_realistic(workdir / "realistic")
-    variants = {"baseline": ["pass"], "plain": cells, "repro": [LOAD_LINE + cells[0], *cells[1:]]}
-    warm = Kernel(workdir / "realistic")  # byte code cached: no variant compiles source
-    try:
-        for code in variants["repro"]:
-            warm.run(code)
-    finally:
-        warm.close()
+    variants = {"baseline": ["pass"], "plain": cells, "repro": recorded(cells)}
+    warm_up(workdir / "realistic", variants["repro"])  # no variant compiles source
     shutil.rmtree(workdir / "realistic" / "out", ignore_errors=True)
     with ThreadPoolExecutor(len(variants)) as pool:
         futures = {tag: pool.submit(kernel_instructions, workdir, code, tag) for tag, code in variants.items()}
@@ -378,7 +391,7 @@ def main() -> int:
           f"{realistic.overhead_paired * 100:+.1f} %")
     if instructions is not None:
         print()
-        print("3. the same notebook's instructions, kernel under callgrind (one run each; deterministic)")
+        print("3. the same notebook's instructions, kernel under callgrind (one run each; ±0.5 % between runs)")
         print()
         print("| kernel | instructions (millions) |")
         print("|---|---:|")

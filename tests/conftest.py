@@ -45,7 +45,14 @@ def pytest_configure(config: pytest.Config) -> None:
     index is built once, not once per test.
     """
     if not hasattr(config, "workerinput"):  # the controller; xdist workers inherit it
-        os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="repro-nb-test-cache-")
+        config._repro_nb_cache = tempfile.mkdtemp(prefix="repro-nb-test-cache-")  # type: ignore[attr-defined]
+        os.environ["XDG_CACHE_HOME"] = config._repro_nb_cache  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cache = getattr(config, "_repro_nb_cache", None)
+    if cache:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 @dataclass
