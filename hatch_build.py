@@ -30,6 +30,7 @@ class AuditHookBuild(BuildHookInterface):  # type: ignore[type-arg]
         build_data["artifacts"].append(built)
 
     def _compile(self) -> str:
+        import tempfile
         import warnings
 
         from setuptools import Distribution, Extension
@@ -38,15 +39,19 @@ class AuditHookBuild(BuildHookInterface):  # type: ignore[type-arg]
         cwd = os.getcwd()
         os.chdir(self.root)
         try:
-            with warnings.catch_warnings():
+            # Intermediate files go to a scratch directory, not ./build (where `./dev demo`
+            # writes its reports); the module itself is built in place, beside the .c.
+            with warnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="repro-nb-build-") as scratch:
                 warnings.simplefilter("ignore")  # setuptools' notes about setup.py, not ours
                 dist = Distribution({"name": "repro-nb", "ext_modules": [
                     Extension("repro_nb._audit", ["repro_nb/_audit.c"])]})
                 command = build_ext(dist)
                 command.inplace = True
+                command.build_temp = os.path.join(scratch, "temp")
+                command.build_lib = os.path.join(scratch, "lib")
                 command.ensure_finalized()
                 command.run()
-                output = command.get_ext_fullpath("repro_nb._audit")  # in place, beside the .c
+                output = command.get_ext_fullpath("repro_nb._audit")
         finally:
             os.chdir(cwd)
         return os.path.relpath(output, self.root).replace(os.sep, "/")
