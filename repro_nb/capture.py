@@ -12,7 +12,6 @@ something worth recording (imported a module, opened a file, moved an RNG).
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
@@ -22,7 +21,6 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +37,10 @@ from .textutil import short_hash
 
 JSON = dict[str, Any]
 
+#: The options the recorder follows while it runs (see ``_config_changed``).
+_OBSERVED = ("hash_algorithm", "max_hash_bytes", "ignore", "record_seeds", "record_data", "record_packages",
+             "record_order")
+
 
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -51,17 +53,23 @@ def is_nbformat_id(cell_id: str | None) -> bool:
     return all(c.isalnum() or c in "-_" for c in cell_id)
 
 
-@dataclass
 class _CellInProgress:
-    cell_id: str | None
-    editor_uri: str | None
-    source: str
-    started_at: str
-    t0: float
-    modules_before: int
-    fingerprints: dict[str, int]
-    seeds: list[JSON] = field(default_factory=list)
-    unseeded: list[JSON] = field(default_factory=list)
+    """What ``begin_cell`` noted, for ``end_cell`` (a plain class: made for every cell)."""
+
+    __slots__ = ("cell_id", "editor_uri", "fingerprints", "modules_before", "seeds", "source", "started_at", "t0",
+                 "unseeded")
+
+    def __init__(self, cell_id: str | None, editor_uri: str | None, source: str, started_at: str, t0: float,
+                 modules_before: int, fingerprints: dict[str, int]) -> None:
+        self.cell_id = cell_id
+        self.editor_uri = editor_uri
+        self.source = source
+        self.started_at = started_at
+        self.t0 = t0
+        self.modules_before = modules_before
+        self.fingerprints = fingerprints
+        self.seeds: list[JSON] = []
+        self.unseeded: list[JSON] = []
 
 
 class Recorder:
@@ -115,20 +123,23 @@ class Recorder:
         self._sidecar_written: str | None = None
         self.seeds.install()
         self.monitor.install_wrappers()
-        self.config.observe(self._config_changed, names=["hash_algorithm", "max_hash_bytes", "ignore"])
+        self._read_parts()
+        self.config.observe(self._config_changed, names=list(_OBSERVED))
 
     # -- lifecycle ----------------------------------------------------------------
 
     def close(self) -> None:
         """Stop recording and put every wrapped function back."""
-        self.config.unobserve(self._config_changed, names=["hash_algorithm", "max_hash_bytes", "ignore"])
+        self.config.unobserve(self._config_changed, names=list(_OBSERVED))
         self.monitor.close()
         self.seeds.uninstall()
         self._current = None
 
     def _config_changed(self, change: Any) -> None:
         """``%config ReproNB.…`` during the session applies from the next cell on."""
-        if change["name"] in ("hash_algorithm", "max_hash_bytes"):
+        if change["name"].startswith("record_"):
+            self._read_parts()
+        elif change["name"] in ("hash_algorithm", "max_hash_bytes"):
             # a new hasher, so no digest of the old algorithm is served from its cache
             self.hasher = FileHasher(self.config.hash_algorithm, max_bytes=self.config.max_hash_bytes)
         else:
@@ -138,6 +149,14 @@ class Recorder:
                     self.filter.exclude(path)
             if self.notebook_path:
                 self.filter.exclude(record_mod.sidecar_path(self.notebook_path))
+
+    def _read_parts(self) -> None:
+        # Plain attributes: a trait is read through a descriptor, six times per cell.
+        config = self.config
+        self._record_seeds = config.record_seeds
+        self._record_data = config.record_data
+        self._record_packages = config.record_packages
+        self._record_order = config.record_order
 
     def set_notebook_path(self, path: str | None) -> None:
         if path:
@@ -161,18 +180,17 @@ class Recorder:
     # -- per cell -----------------------------------------------------------------
 
     def begin_cell(self, source: str, cell_id: str | None = None) -> None:
-        nb_id = cell_id if is_nbformat_id(cell_id) else None
-        editor_uri = editor_cell_ref(cell_id) if cell_id and nb_id is None else None
+        nb_id = editor_uri = None
+        if cell_id:
+            if is_nbformat_id(cell_id):
+                nb_id = cell_id
+            else:
+                editor_uri = editor_cell_ref(cell_id)
         self._current = _CellInProgress(
-            cell_id=nb_id,
-            editor_uri=editor_uri,
-            source=source,
-            started_at=utcnow(),
-            t0=time.perf_counter(),
-            modules_before=len(sys.modules),
-            fingerprints=self.seeds.fingerprints() if self.config.record_seeds else {},
+            nb_id, editor_uri, source, utcnow(), time.perf_counter(), len(sys.modules),
+            self.seeds.fingerprints() if self._record_seeds else {},
         )
-        if self.config.record_data:
+        if self._record_data:
             self.monitor.start()
 
     def end_cell(self, execution_count: int | None = None, error: BaseException | None = None) -> JSON | None:
@@ -209,27 +227,30 @@ class Recorder:
         self.warnings.extend(warnings)
         self.cells.append(cell)
         for listener in list(self.listeners):
-            with contextlib.suppress(Exception):  # a broken frontend must not break the kernel
+            try:
                 listener(cell)
+            except Exception:  # noqa: BLE001, S110 - a broken frontend must not break the kernel
+                pass
         return cell
 
     def _record_cell(
         self, cell: JSON, current: _CellInProgress, events: list[Any], warnings: list[JSON],
         error: BaseException | None = None,
     ) -> None:
-        where = {"cell_id": current.cell_id, "execution_count": cell["execution_count"]}
-        if self.config.record_seeds:
-            cell["seeds"] = [dict(s, **where) for s in current.seeds]
-            after = self.seeds.fingerprints()
+        if self._record_seeds:
+            where = {"cell_id": current.cell_id, "execution_count": cell["execution_count"]}
+            cell["seeds"] = seeds = [dict(s, **where) for s in current.seeds]
             unseeded = [dict(u, **where) for u in current.unseeded]
-            for library in self.seeds.unseeded_advanced(current.fingerprints, after):
+            for library in self.seeds.unseeded_advanced(current.fingerprints, self.seeds.fingerprints()):
                 unseeded.append({"library": library, "kind": "global-state-advanced", **where})
             cell["unseeded_rng"] = unseeded
-            self.session_seeds.extend(cell["seeds"])
-            self.session_unseeded.extend(unseeded)
-            for u in unseeded:
-                warnings.append({"kind": "unseeded-rng", "library": u["library"], "message": _unseeded_message(u)})
-        if self.config.record_packages:
+            if seeds:
+                self.session_seeds.extend(seeds)
+            if unseeded:
+                self.session_unseeded.extend(unseeded)
+                for u in unseeded:
+                    warnings.append({"kind": "unseeded-rng", "library": u["library"], "message": _unseeded_message(u)})
+        if self._record_packages:
             cell["imports"] = self._imports(current)
         if len(sys.modules) != current.modules_before:
             self.seeds.install()
@@ -239,7 +260,7 @@ class Recorder:
                 # The BLAS report costs ~12 ms (it imports threadpoolctl and scans the
                 # loaded libraries): taken when the record is first read, not here.
                 self._blas_pending = True
-        if self.config.record_data:
+        if self._record_data:
             cell["reads"], cell["writes"] = [], []
             if events or isinstance(error, OSError):
                 # getcwd is a system call (≈ 20 µs in a sandbox): only when a file was opened
@@ -250,8 +271,9 @@ class Recorder:
                     accesses = [access for access in accesses if access.path not in code]
                 cell["reads"], cell["writes"] = self._data(
                     accesses, cell["execution_count"], warnings, self._base_dir(cwd), _failed_open(error, cwd))
-            warnings.extend(self._check_pins(files_only=True))
-        if self.config.record_order and current.cell_id:
+            if self._pins:
+                warnings.extend(self._check_pins(files_only=True))
+        if self._record_order and current.cell_id:
             order_warning = self._order_warning(current.cell_id)
             cell["position"] = self._positions.get(current.cell_id)
             if order_warning:

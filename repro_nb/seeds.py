@@ -103,6 +103,7 @@ class SeedTracker:
         self._wrapped_libraries: set[str] = set()
         self.seeded: set[str] = set()
         self._seeding_now = False
+        self._numpy = _NumpyFingerprint()
 
     # -- wrapping -----------------------------------------------------------------
 
@@ -237,17 +238,24 @@ class SeedTracker:
     # -- fingerprints -------------------------------------------------------------
 
     def fingerprints(self) -> dict[str, int]:
-        """A cheap fingerprint of every global RNG state present (≈ 1 µs each)."""
+        """A cheap fingerprint of every global RNG state present (≈ 1 µs each).
+
+        Called twice around every cell: kept to a few lookups and reads of memory.
+        """
         prints: dict[str, int] = {"random": _random_fingerprint()}
         modules = sys.modules
         mtrand = modules.get("numpy.random.mtrand")
         if mtrand is not None:
-            with contextlib.suppress(Exception):  # an exotic numpy must not break a cell
-                prints["numpy"] = _numpy_fingerprint(mtrand._rand._bit_generator)
+            try:
+                prints["numpy"] = self._numpy.fingerprint(mtrand._rand._bit_generator)
+            except Exception:  # noqa: BLE001, S110 - an exotic numpy must not break a cell
+                pass
         torch = modules.get("torch")
         if torch is not None:
-            with contextlib.suppress(Exception):
+            try:
                 prints["torch"] = hash(bytes(torch.random.default_generator.get_state().numpy().tobytes()))
+            except Exception:  # noqa: BLE001, S110
+                pass
         return prints
 
     def unseeded_advanced(self, before: dict[str, int], after: dict[str, int]) -> list[str]:
@@ -327,10 +335,11 @@ def _in_place_reader(instance: random.Random) -> Callable[[], int] | None:
             return None
     except Exception:  # noqa: BLE001 - any surprise means: use the portable way
         return None
-    address = id(instance) + header
-    string_at = ctypes.string_at
+    # A ctypes array over the struct, made once: its ``raw`` copies the bytes without
+    # the argument conversion of a foreign-function call such as ``string_at``.
+    view = (ctypes.c_char * _RANDOM_STATE_BYTES).from_address(id(instance) + header)
     # gauss() caches its second value outside the MT state
-    return lambda: hash((string_at(address, _RANDOM_STATE_BYTES), getattr(instance, "gauss_next", None)))
+    return lambda: hash((view.raw, getattr(instance, "gauss_next", None)))
 
 
 def _getstate_reader(instance: random.Random) -> Callable[[], int]:
@@ -354,18 +363,30 @@ _random_fingerprint = _make_random_fingerprint()
 _MT19937_STATE_BYTES = 624 * 4 + 4
 
 
-def _numpy_fingerprint(bit_generator: Any) -> int:
-    """Fingerprint of NumPy's global bit generator, read in place.
+class _NumpyFingerprint:
+    """Fingerprints of NumPy's global bit generator, read in place.
 
     The ``state`` property builds a dict and copies the key array (≈60 µs, twice per
     cell); for the default MT19937 the state struct is read through its ctypes address
-    instead (≈1 µs). Other bit generators (``np.random.set_bit_generator``) use ``state``.
+    instead (≈1 µs), with a view made once per generator object (``seed()`` keeps the
+    object, ``set_bit_generator`` replaces it). Other bit generators use ``state``.
     """
-    if type(bit_generator).__name__ == "MT19937":
-        import ctypes
 
-        return hash(ctypes.string_at(bit_generator.ctypes.state_address, _MT19937_STATE_BYTES))
-    return hash(repr(bit_generator.state))
+    def __init__(self) -> None:
+        self._generator: Any = None  # held, so that the memory the view reads stays alive
+        self._view: Any = None
+
+    def fingerprint(self, bit_generator: Any) -> int:
+        if bit_generator is not self._generator:
+            self._generator = bit_generator
+            self._view = None
+            if type(bit_generator).__name__ == "MT19937":
+                import ctypes
+
+                self._view = (ctypes.c_char * _MT19937_STATE_BYTES).from_address(bit_generator.ctypes.state_address)
+        if self._view is not None:
+            return hash(self._view.raw)
+        return hash(repr(bit_generator.state))
 
 
 def _is_generator_like(value: Any) -> bool:
