@@ -13,16 +13,14 @@ Two measurements, each in one run so that both sides see the same machine load:
    the median added time (median of the paired per-cell differences).
 2. **A realistic notebook.** ~50 cells: imports NumPy and pandas, reads 20 small CSV
    files one cell each, NumPy work, a seeded RNG, a few files written. Executed top to
-   bottom ``--repeat`` times, each time by a pair of fresh kernels, one with and one
-   without the extension, side by side: each cell goes to both kernels in turn (ABBA
-   order over cells), so both variants of a pair see the same machine load. With the
-   extension, ``%load_ext repro_nb`` is the first line of the first cell, as a user
-   writes it: loading the extension and recording every cell is counted, an extra
-   execute request round trip is not. Timed as the sum of
+   bottom in a fresh kernel per run, with and without the extension, alternating (ABBA),
+   ``--repeat`` times each. With the extension, ``%load_ext repro_nb`` is the first line
+   of the first cell, as a user writes it: loading the extension and recording every
+   cell is counted, an extra execute request round trip is not. Timed as the sum of
    request → reply over all cells (kernel start-up excluded: the same either way), plus
    the kernel process's CPU time. Reported: median, min and max, and the overhead of
    the medians, of the minimums, of the CPU time, and the median of the differences
-   within pairs.
+   between runs made next to each other.
 
 Goals (issue 2): under 1 ms median added per trivial cell; ≤ 5 % on the realistic
 notebook. Prints a Markdown table.
@@ -234,9 +232,9 @@ class RealisticResult:
 
     @property
     def overhead_paired(self) -> float:
-        """Median of the differences within pairs (the two kernels that ran side by side).
+        """Median of the differences between runs made next to each other (ABBA pairs).
 
-        Changes of the machine's load hit both kernels of a pair alike, so this moves
+        Slow drifts of the machine's load hit both runs of a pair alike, so this moves
         less between benchmark runs than the ratio of the two medians.
         """
         return statistics.median(r - p for p, r in zip(self.plain_s, self.repro_s)) / statistics.median(self.plain_s)
@@ -247,37 +245,26 @@ class RealisticResult:
 
 
 def bench_realistic(repeat: int, workdir: Path) -> RealisticResult:
-    """Run the notebook ``repeat`` times with and without the extension, cell by cell side by side.
-
-    Each round starts two fresh kernels, one per variant, and sends them the notebook's
-    cells in turn: cell 1 to one kernel then the other, cell 2 in the opposite order,
-    and so on. Both variants of a round thus run at the same moments and see the same
-    load on the machine; the variant that starts first alternates between rounds.
-    """
+    """Run the notebook ``repeat`` times with and without the extension (ABBA order)."""
     cells = make_realistic(workdir)
-    programs = {False: cells, True: recorded(cells)}
-    warm_up(workdir, programs[True])
+    with_recorder = recorded(cells)
+    warm_up(workdir, with_recorder)
     wall: dict[bool, list[float]] = {False: [], True: []}
     cpu: dict[bool, list[float]] = {False: [], True: []}
-    for round_ in range(repeat):
+    for i in range(repeat * 2):
+        with_ext = (i % 2 == 1) if (i // 2) % 2 == 0 else (i % 2 == 0)  # ABBA order
         shutil.rmtree(workdir / "out", ignore_errors=True)
-        first = bool(round_ % 2)
-        kernels: dict[bool, Kernel] = {}
+        kernel = Kernel.start(workdir)
         try:
-            for with_ext in (first, not first):
-                kernels[with_ext] = Kernel.start(workdir)
-                kernels[with_ext].run("pass")  # the kernel is up and idle
-            cpu_before = {v: k.cpu_seconds() for v, k in kernels.items()}
-            elapsed = {False: 0.0, True: 0.0}
-            for j in range(len(cells)):
-                for with_ext in ((first, not first) if j % 2 == 0 else (not first, first)):
-                    elapsed[with_ext] += kernels[with_ext].run(programs[with_ext][j])
-            for with_ext, kernel in kernels.items():
-                cpu[with_ext].append(kernel.cpu_seconds() - cpu_before[with_ext])
-                wall[with_ext].append(elapsed[with_ext])
+            kernel.run("pass")  # the kernel is up and idle
+            cpu_before = kernel.cpu_seconds()
+            elapsed = 0.0
+            for code in with_recorder if with_ext else cells:
+                elapsed += kernel.run(code)
+            cpu[with_ext].append(kernel.cpu_seconds() - cpu_before)
         finally:
-            for kernel in kernels.values():
-                kernel.close()
+            kernel.close()
+        wall[with_ext].append(elapsed)
     return RealisticResult(len(cells), wall[False], wall[True], cpu[False], cpu[True])
 
 
@@ -389,7 +376,7 @@ def main() -> int:
         print(f"| {row.name} | {row.median_ms:.3f} | {row.p90_ms:.3f} | {added} |")
     print()
     print(f"2. realistic notebook ({realistic.cells} cells; `%load_ext repro_nb` as the first line of the first "
-          f"cell), {args.repeat} pairs of fresh kernels run side by side, cells in ABBA order; sum of request → reply")
+          f"cell), {args.repeat} fresh-kernel runs per variant, ABBA order; sum of request → reply")
     print()
     print("| variant | median s | min s | max s | kernel CPU s (median) |")
     print("|---|---:|---:|---:|---:|")
@@ -400,7 +387,7 @@ def main() -> int:
     print(f"| **overhead** | **{realistic.overhead * 100:+.1f} %** | {realistic.overhead_min * 100:+.1f} % | | "
           f"{realistic.overhead_cpu * 100:+.1f} % |")
     print()
-    print(f"median of the paired differences (each kernel against the one beside it): "
+    print(f"median of the paired differences (each run against the one next to it): "
           f"{realistic.overhead_paired * 100:+.1f} %")
     if instructions is not None:
         print()
