@@ -516,7 +516,9 @@ class Recorder:
             "recorder": {"version": __version__, "channel": channel, "hash_algorithm": self.hasher.algorithm},
             "started_at": self.started_at,
             "updated_at": utcnow(),
-            "environment": self._environment(),
+            # a copy: the description gains its BLAS part in place, and the comm compares
+            # each record with the one it sent before
+            "environment": dict(self._environment()),
             "packages": dict(sorted(self.packages.items())),
             "seeds": list(self.session_seeds),
             "unseeded_rng": list(self.session_unseeded),

@@ -1,16 +1,24 @@
 """The ``repro_nb`` comm: how records reach a frontend that can write notebook metadata.
 
-Protocol (version 1). The frontend opens a comm to target ``repro_nb``; messages are
-JSON objects with a ``type``:
+Protocol (version 2). The frontend opens a comm to target ``repro_nb`` with
+``{"protocol": N, "cell_ids": [...]}``; messages are JSON objects with a ``type``:
 
 kernel → frontend
-  ``{"type": "hello", "protocol": 1, "notebook": {...}, "cells": [...]}`` on open: the
+  ``{"type": "hello", "protocol": 2, "notebook": {...}, "cells": [...]}`` on open: the
   record so far, so a frontend attaching late (page reload) gets everything;
-  ``{"type": "cell", "cell": {...}, "notebook": {...}}`` after every recorded cell.
+  ``{"type": "cell", "cell": {...}, "notebook_changes": {...}}`` after every recorded
+  cell, to a frontend that opened with protocol ≥ 2: the top-level fields of the
+  notebook record that changed since the previous ``cell`` message (at least
+  ``updated_at`` and ``cells_executed``), each whole. The frontend merges them into the
+  record of its last ``hello``. A frontend that opened with protocol 1 (or none) gets
+  ``"notebook": {...}``, the whole record, instead.
 frontend → kernel
   ``{"type": "positions", "cell_ids": [...]}`` the notebook's cell order;
   ``{"type": "notebook_path", "path": "..."}``;
   ``{"type": "get"}`` asks for a fresh ``hello``.
+
+Why changes rather than the record: the record holds every data file, seed and warning
+of the session, so re-sending it made each cell's message grow with the session.
 """
 from __future__ import annotations
 
@@ -20,7 +28,9 @@ from typing import Any
 from .capture import Recorder
 
 TARGET = "repro_nb"
-PROTOCOL = 1
+PROTOCOL = 2
+#: The first protocol whose frontends merge ``notebook_changes``.
+_CHANGES_PROTOCOL = 2
 
 
 class CommChannel:
@@ -30,6 +40,8 @@ class CommChannel:
         self.recorder = recorder
         self.channel_name = channel_name
         self.comms: list[Any] = []
+        self._merges: set[int] = set()  # ids of the comms whose frontend merges changes
+        self._last_sent: dict[str, Any] = {}  # the notebook record of the previous cell message
         self._manager: Any = None
         recorder.listeners.append(self.send_cell)
 
@@ -55,6 +67,7 @@ class CommChannel:
             with contextlib.suppress(Exception):
                 comm.close()
         self.comms.clear()
+        self._merges.clear()
 
     def hello(self) -> dict[str, Any]:
         return {
@@ -67,10 +80,18 @@ class CommChannel:
     def _on_open(self, comm: Any, open_msg: dict[str, Any]) -> None:
         self.comms.append(comm)
         comm.on_msg(self._on_msg)
-        comm.on_close(lambda _msg, c=comm: self.comms.remove(c) if c in self.comms else None)
+        comm.on_close(lambda _msg, c=comm: self._forget(c))
         data = (open_msg.get("content") or {}).get("data") or {}
+        protocol = data.get("protocol")
+        if isinstance(protocol, int) and not isinstance(protocol, bool) and protocol >= _CHANGES_PROTOCOL:
+            self._merges.add(id(comm))
         self._apply(data)
         comm.send(self.hello())
+
+    def _forget(self, comm: Any) -> None:
+        if comm in self.comms:
+            self.comms.remove(comm)
+        self._merges.discard(id(comm))
 
     def _on_msg(self, msg: dict[str, Any]) -> None:
         data = (msg.get("content") or {}).get("data") or {}
@@ -89,6 +110,13 @@ class CommChannel:
     def send_cell(self, cell: dict[str, Any]) -> None:
         if not self.comms or not self.recorder.config.send_comm:
             return
-        message = {"type": "cell", "cell": cell, "notebook": self.recorder.notebook_record(self.channel_name)}
+        record = self.recorder.notebook_record(self.channel_name)
+        # Against the previous cell message, not each comm's hello: a comm opened since
+        # then got a newer record in its hello, and merging a field again is harmless.
+        last = self._last_sent
+        changes = {key: value for key, value in record.items() if key not in last or last[key] != value}
+        self._last_sent = record
+        whole = {"type": "cell", "cell": cell, "notebook": record}
+        merged = {"type": "cell", "cell": cell, "notebook_changes": changes}
         for comm in list(self.comms):
-            comm.send(message)
+            comm.send(merged if id(comm) in self._merges else whole)

@@ -22,6 +22,7 @@ import pytest
 from conftest import KernelFactory, KernelSession, write_notebook
 
 from repro_nb import record as record_mod
+from repro_nb.channel import PROTOCOL
 
 
 def b3(data: bytes) -> str:
@@ -409,13 +410,16 @@ def test_comm_sends_hello_then_one_message_per_cell(kernel: KernelSession) -> No
     comm_id, opened = kernel.open_comm("repro_nb", {"protocol": 1})
     [hello] = opened.comm_data(comm_id)
     assert hello["type"] == "hello"
-    assert hello["protocol"] == 1
+    assert hello["protocol"] == PROTOCOL
     record_mod.validate(hello["notebook"], "notebook")
     assert hello["cells"], "a late frontend gets the cells recorded so far"
     for cell in hello["cells"]:
         record_mod.validate(cell, "cell")
+    merging_id, opened = kernel.open_comm("repro_nb", {"protocol": PROTOCOL})
+    [merged] = opened.comm_data(merging_id)
+    merged = dict(merged["notebook"])
 
-    executed = [kernel.execute("p = 1", cell_id="comm-a"), kernel.execute("q = p + 1", cell_id="comm-b")]
+    executed = [kernel.execute("import json", cell_id="comm-a"), kernel.execute("q = 1", cell_id="comm-b")]
     sent = [e.comm_data(comm_id) for e in executed]
     assert [[m["type"] for m in messages] for messages in sent] == [["cell"], ["cell"]]
     assert [messages[0]["cell"]["cell_id"] for messages in sent] == ["comm-a", "comm-b"]
@@ -424,6 +428,16 @@ def test_comm_sends_hello_then_one_message_per_cell(kernel: KernelSession) -> No
     record_mod.validate(last["notebook"], "notebook")
     assert last["cell"] == kernel.last_cell()
     assert last["notebook"]["recorder"]["channel"] == "comm"
+
+    # a protocol-2 frontend gets the changed fields, which merge into the same record
+    for execution in executed:
+        [message] = execution.comm_data(merging_id)
+        assert "notebook" not in message
+        merged.update(message["notebook_changes"])
+    assert merged == last["notebook"]
+    [second] = executed[1].comm_data(merging_id)
+    assert "cells_executed" in second["notebook_changes"]
+    assert set(second["notebook_changes"]) <= {"updated_at", "cells_executed"}
 
     # silent executions (a frontend's own queries) are not cells
     assert kernel.execute("r = 1", silent=True).comm_data(comm_id) == []

@@ -604,6 +604,39 @@ def test_channel_hello_cells_positions_and_close(recorder: Recorder, tmp_path: P
     assert comm.closed and channel.send_cell not in recorder.listeners
 
 
+def test_channel_sends_changes_to_merging_frontends_and_whole_records_to_others(
+    recorder: Recorder, tmp_path: Path
+) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("a\n1\n")
+    channel = CommChannel(recorder)
+    merging, whole = FakeComm(), FakeComm()
+    channel._on_open(merging, {"content": {"data": {"protocol": PROTOCOL}}})
+    channel._on_open(whole, {"content": {"data": {}}})  # a frontend from before protocol 2
+    [hello] = merging.sent
+    session = dict(hello["notebook"])
+
+    run_cell(recorder, lambda: data.read_text(), source="open('d.csv').read()")
+    run_cell(recorder, source="x = 1")
+    first, second = merging.sent[1:]
+    assert "notebook" not in first and "data" in first["notebook_changes"]
+    # updated_at has millisecond resolution: the same for two quick cells
+    assert "cells_executed" in second["notebook_changes"]
+    assert set(second["notebook_changes"]) <= {"updated_at", "cells_executed"}, "an unchanged field is not re-sent"
+    for message in (first, second):
+        session.update(message["notebook_changes"])
+    assert {k: v for k, v in session.items() if k != "updated_at"} == {
+        k: v for k, v in whole.sent[-1]["notebook"].items() if k != "updated_at"
+    }, "merging the changes into the hello gives the whole record"
+    record_mod.validate(session, "notebook")
+
+    data.write_text("a\n2\n")
+    run_cell(recorder, lambda: data.read_text(), source="open('d.csv').read()")
+    changes = merging.sent[-1]["notebook_changes"]
+    assert {"data", "warnings"} <= set(changes), "a changed file and its warning are sent whole"
+    channel.close()
+
+
 def test_channel_register_outside_a_kernel_is_harmless(recorder: Recorder) -> None:
     channel = CommChannel(recorder)
     assert channel.register() in (True, False)

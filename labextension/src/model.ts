@@ -15,6 +15,7 @@ import { CheckRunner } from './checks';
 import { RecorderConnection, RecorderState } from './recorder';
 import { ICellInfo, ISummary, summarize } from './summary';
 import {
+  ICellMessage,
   ICellRecord,
   INotebookRecord,
   INotebookResult,
@@ -152,6 +153,7 @@ export class ReproModel implements IDisposable {
     if (message.type === 'hello') {
       // A (re)attached recorder sends its whole session. A fresh session that has
       // recorded nothing yet must not wipe the record a saved notebook carries.
+      this._session = message.notebook ?? null;
       for (const cell of message.cells ?? []) {
         this._writeCell(cell);
       }
@@ -159,11 +161,31 @@ export class ReproModel implements IDisposable {
         this._writeNotebook(message.notebook);
       }
     } else if (message.type === 'cell') {
+      const record = this._sessionRecord(message);
       model.sharedModel.transact(() => {
         this._writeCell(message.cell);
-        this._writeNotebook(message.notebook);
+        if (record) {
+          this._writeNotebook(record);
+        }
       });
     }
+  }
+
+  /**
+   * The session's notebook record after a cell message: the whole record (protocol 1)
+   * or the changed fields merged into the record of the last hello (protocol 2).
+   */
+  private _sessionRecord(message: ICellMessage): INotebookRecord | null {
+    if (message.notebook) {
+      this._session = message.notebook;
+    } else if (this._session && message.notebook_changes) {
+      this._session = { ...this._session, ...message.notebook_changes };
+    } else {
+      // Changes with nothing to merge them into: ask for the whole record again.
+      this.recorder.requestHello();
+      return null;
+    }
+    return this._session;
   }
 
   private _writeCell(record: ICellRecord): void {
@@ -274,6 +296,8 @@ export class ReproModel implements IDisposable {
 
   private _summary: ISummary | null = null;
   private _notebookRecord: INotebookRecord | null | undefined = undefined;
+  /** The kernel session's notebook record, as the recorder last sent it. */
+  private _session: INotebookRecord | null = null;
   private _packages = '{}';
   private _positionsTimer = 0;
   private _disposed = false;

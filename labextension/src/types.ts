@@ -10,7 +10,7 @@ export const METADATA_KEY = 'repro_nb';
 
 /** The kernel-side comm target and protocol version (repro_nb/channel.py). */
 export const COMM_TARGET = 'repro_nb';
-export const COMM_PROTOCOL = 1;
+export const COMM_PROTOCOL = 2;
 
 export type WarningKind =
   | 'unseeded-rng'
@@ -122,7 +122,13 @@ export interface IHelloMessage {
 export interface ICellMessage {
   type: 'cell';
   cell: ICellRecord;
-  notebook: INotebookRecord;
+  /** The whole notebook record: from a kernel that speaks protocol 1. */
+  notebook?: INotebookRecord;
+  /**
+   * Protocol 2: the notebook record's top-level fields that changed since the
+   * previous cell message, each whole, to merge into the record of the last hello.
+   */
+  notebook_changes?: Partial<INotebookRecord>;
 }
 
 export type KernelMessage = IHelloMessage | ICellMessage;

@@ -77,7 +77,12 @@ def test_recording_fills_panel_marks_cells_and_persists(page: Any, lab: Lab) -> 
     assert page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
     save(page)
     saved = lab.notebook("recorded.ipynb")
-    assert saved["metadata"]["repro_nb"]["schema_version"] == 1
+    notebook_record = saved["metadata"]["repro_nb"]
+    assert notebook_record["schema_version"] == 1
+    # the kernel sent only what changed after each cell; merged, it is the whole record
+    assert notebook_record["cells_executed"] == 2
+    assert "numpy" in notebook_record["packages"] and notebook_record["environment"]["python"]
+    assert [d["path"] for d in notebook_record["data"]] == ["measurements.csv"]
     cells = {c["id"]: c for c in saved["cells"]}
     assert cells["random"]["metadata"]["repro_nb"]["unseeded_rng"]
     assert cells["csv"]["metadata"]["repro_nb"]["reads"][0]["path"] == "measurements.csv"
