@@ -91,8 +91,11 @@ class Lab:
     root: Path
     log: Path
     has_server_extension: bool
+    app: str = "lab"  # or "notebook": Jupyter Notebook 7, built from the same components
 
     def page_url(self, path: str) -> str:
+        if self.app == "notebook":
+            return f"{self.url}notebooks/{path}?token={self.token}"
         return f"{self.url}lab/tree/{path}?token={self.token}&reset"
 
     def api(self, endpoint: str, method: str = "GET", body: Any = None) -> Any:
@@ -111,8 +114,8 @@ class Lab:
 
 
 @contextlib.contextmanager
-def running_lab(base: Path) -> Iterator[Lab]:
-    """Start ``jupyter lab`` rooted in ``base/root``; stop it on exit."""
+def running_lab(base: Path, app: str = "lab") -> Iterator[Lab]:
+    """Start ``jupyter lab`` (or, with ``app="notebook"``, Notebook 7) rooted in ``base/root``; stop it on exit."""
     root = base / "root"
     root.mkdir(parents=True, exist_ok=True)
     settings = base / "settings"
@@ -132,14 +135,19 @@ def running_lab(base: Path) -> Iterator[Lab]:
     token = secrets.token_hex(16)
     extension = server_extension_name()
     command = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", "jupyterlab" if app == "lab" else "notebook",
         "--no-browser", f"--port={port}", "--ip=127.0.0.1",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
         "--allow-root",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
+    if app == "lab":
+        command += [
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+    else:
+        command.append("--JupyterNotebookApp.expose_app_in_browser=True")
     if extension:
         command.append(f"--ServerApp.jpserver_extensions={{'{extension}': True}}")
     log = base / "jupyter-lab.log"
@@ -158,7 +166,7 @@ def running_lab(base: Path) -> Iterator[Lab]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"jupyter lab did not start:\n{log.read_text()[-3000:]}") from None
                 time.sleep(0.3)
-        yield Lab(url=url, token=token, root=root, log=log, has_server_extension=extension is not None)
+        yield Lab(url=url, token=token, root=root, log=log, has_server_extension=extension is not None, app=app)
     finally:
         process.terminate()
         try:
