@@ -22,9 +22,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -104,7 +105,7 @@ class Lab:
             f"{self.url}{endpoint}", data=data, method=method,
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - localhost
+        with urllib.request.urlopen(request, timeout=30) as answer:
             text = answer.read().decode()
         return json.loads(text) if text else None
 
@@ -160,7 +161,7 @@ def running_lab(base: Path, app: str = "lab") -> Iterator[Lab]:
             if process.poll() is not None:
                 raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{log.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"{url}api/status?token={token}", timeout=2):  # noqa: S310
+                with urllib.request.urlopen(f"{url}api/status?token={token}", timeout=2):
                     break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.monotonic() > deadline:
@@ -226,7 +227,7 @@ def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any
         name = request.node.name.replace("/", "_")
         try:
             tab.screenshot(path=f"/tmp/repro-nb-ui-failed-{name}.png")
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001, S110 - the failure report matters more than its picture
             pass
         print(f"--- browser console ({name}) ---")
         print("\n".join(tab.console_messages[-80:]))  # type: ignore[attr-defined]

@@ -7,6 +7,13 @@ from typing import Any
 
 PANEL = "#jp-repro-nb-panel"
 
+#: A notebook that loads the recorder, draws unseeded random numbers and reads a CSV file.
+RECORDED_CELLS = [
+    {"id": "load", "source": "%load_ext repro_nb"},
+    {"id": "random", "source": "import numpy as np\nx = np.random.rand(3)\nprint(x.shape)"},
+    {"id": "csv", "source": "import pandas as pd\ndf = pd.read_csv('measurements.csv')\nprint(len(df))"},
+]
+
 
 def write_notebook(path: Path, cells: list[dict[str, Any]] | list[str], metadata: dict[str, Any] | None = None) -> Path:
     """An nbformat 4.5 notebook; ``cells`` are sources or full code-cell dicts."""

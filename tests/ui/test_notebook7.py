@@ -13,8 +13,15 @@ from typing import Any
 import pytest
 
 from .conftest import Lab, running_lab
-from .helpers import PANEL, open_notebook, run_cell, save, screenshot, write_notebook
-from .test_panel import RECORDED_CELLS
+from .helpers import (
+    PANEL,
+    RECORDED_CELLS,
+    open_notebook,
+    run_cell,
+    save,
+    screenshot,
+    write_notebook,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 

@@ -8,15 +8,20 @@ from typing import Any
 import pytest
 
 from .conftest import ROOT, Lab
-from .helpers import PANEL, cell_node, open_notebook, panel_state, run_cell, save, screenshot, show_panel, write_notebook
+from .helpers import (
+    PANEL,
+    RECORDED_CELLS,
+    cell_node,
+    open_notebook,
+    run_cell,
+    save,
+    screenshot,
+    show_panel,
+    write_notebook,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-RECORDED_CELLS = [
-    {"id": "load", "source": "%load_ext repro_nb"},
-    {"id": "random", "source": "import numpy as np\nx = np.random.rand(3)\nprint(x.shape)"},
-    {"id": "csv", "source": "import pandas as pd\ndf = pd.read_csv('measurements.csv')\nprint(len(df))"},
-]
 
 
 def test_plugin_loads_without_errors(page: Any, lab: Lab) -> None:
