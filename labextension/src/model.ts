@@ -12,6 +12,7 @@ import { JSONExt, ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { CheckRunner } from './checks';
+import { sessionRecordAfter } from './protocol';
 import { RecorderConnection, RecorderState } from './recorder';
 import { ICellInfo, ISummary, summarize } from './summary';
 import {
@@ -171,21 +172,16 @@ export class ReproModel implements IDisposable {
     }
   }
 
-  /**
-   * The session's notebook record after a cell message: the whole record (protocol 1)
-   * or the changed fields merged into the record of the last hello (protocol 2).
-   */
+  /** The session's notebook record after a cell message (see `sessionRecordAfter`). */
   private _sessionRecord(message: ICellMessage): INotebookRecord | null {
-    if (message.notebook) {
-      this._session = message.notebook;
-    } else if (this._session && message.notebook_changes) {
-      this._session = { ...this._session, ...message.notebook_changes };
-    } else {
+    const record = sessionRecordAfter(this._session, message);
+    if (record === null) {
       // Changes with nothing to merge them into: ask for the whole record again.
       this.recorder.requestHello();
       return null;
     }
-    return this._session;
+    this._session = record;
+    return record;
   }
 
   private _writeCell(record: ICellRecord): void {
