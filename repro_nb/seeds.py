@@ -321,23 +321,23 @@ def _in_place_reader(instance: random.Random) -> Callable[[], int] | None:
         header = object.__basicsize__  # refcount + type pointer
         layout = struct.Struct("=i624I")
 
-        def raw(generator: random.Random) -> bytes:
-            return ctypes.string_at(id(generator) + header, _RANDOM_STATE_BYTES)
+        def view_of(generator: random.Random) -> Any:
+            # A ctypes array over the struct, made once per generator: its ``raw`` copies
+            # the bytes without the argument conversion of a call such as ``string_at``.
+            return (ctypes.c_char * _RANDOM_STATE_BYTES).from_address(id(generator) + header)
 
-        def matches(generator: random.Random) -> bool:
+        def matches(generator: random.Random, view: Any) -> bool:
             words = generator.getstate()[1]
-            unpacked = layout.unpack(raw(generator))
+            unpacked = layout.unpack(view.raw)
             return unpacked[1:] == words[:624] and unpacked[0] == words[624]
 
+        view = view_of(instance)
         probe = type(instance)(20240601)
         probe.random()
-        if not (matches(instance) and matches(probe)):
+        if not (matches(instance, view) and matches(probe, view_of(probe))):
             return None
     except Exception:  # noqa: BLE001 - any surprise means: use the portable way
         return None
-    # A ctypes array over the struct, made once: its ``raw`` copies the bytes without
-    # the argument conversion of a foreign-function call such as ``string_at``.
-    view = (ctypes.c_char * _RANDOM_STATE_BYTES).from_address(id(instance) + header)
     # gauss() caches its second value outside the MT state
     return lambda: hash((view.raw, getattr(instance, "gauss_next", None)))
 
