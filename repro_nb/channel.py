@@ -40,7 +40,7 @@ class CommChannel:
         self.recorder = recorder
         self.channel_name = channel_name
         self.comms: list[Any] = []
-        self._merges: set[int] = set()  # ids of the comms whose frontend merges changes
+        self._merges: set[Any] = set()  # the comms whose frontend merges changes
         self._last_sent: dict[str, Any] = {}  # the notebook record of the previous cell message
         self._manager: Any = None
         recorder.listeners.append(self.send_cell)
@@ -84,14 +84,14 @@ class CommChannel:
         data = (open_msg.get("content") or {}).get("data") or {}
         protocol = data.get("protocol")
         if isinstance(protocol, int) and not isinstance(protocol, bool) and protocol >= _CHANGES_PROTOCOL:
-            self._merges.add(id(comm))
+            self._merges.add(comm)
         self._apply(data)
         comm.send(self.hello())
 
     def _forget(self, comm: Any) -> None:
         if comm in self.comms:
             self.comms.remove(comm)
-        self._merges.discard(id(comm))
+        self._merges.discard(comm)
 
     def _on_msg(self, msg: dict[str, Any]) -> None:
         data = (msg.get("content") or {}).get("data") or {}
@@ -119,4 +119,4 @@ class CommChannel:
         whole = {"type": "cell", "cell": cell, "notebook": record}
         merged = {"type": "cell", "cell": cell, "notebook_changes": changes}
         for comm in list(self.comms):
-            comm.send(merged if id(comm) in self._merges else whole)
+            comm.send(merged if comm in self._merges else whole)
