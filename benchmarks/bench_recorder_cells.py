@@ -16,7 +16,6 @@ measurement in a working kernel gives the time a session pays.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys
@@ -46,14 +45,14 @@ _recorder.end_cell = _timed("end", _recorder.end_cell)
 """
 
 
-def run_once(workdir: Path, cells: list[str]) -> dict[str, list[list[float]]]:
+def run_once(workdir: Path, cells: list[str]) -> dict[str, list[tuple[float, float]]]:
     kernel = Kernel.start(workdir)
     try:
         kernel.run("pass")
         kernel.run(LOAD_LINE + TIMERS)
         for code in cells:
             kernel.run(code)
-        timings: dict[str, list[list[float]]] = json.loads(kernel.evaluate("__import__('json').dumps(_timings)")[1:-1])
+        timings: dict[str, list[tuple[float, float]]] = kernel.evaluate("_timings")
     finally:
         kernel.close()
     # the loading cell's own end_cell (timed: the timers were in place by then) is not the notebook's
