@@ -36,7 +36,7 @@ def schema() -> JSON:
     """The JSON Schema of the current record version, as shipped in the package."""
     from importlib import resources  # here: importing it costs ~1 ms at extension load
 
-    text = resources.files("repro_nb").joinpath(f"schema/record-v{SCHEMA_VERSION}.schema.json").read_text()
+    text = resources.files("repro_nb").joinpath(f"format/schema/record-v{SCHEMA_VERSION}.schema.json").read_text()
     loaded: JSON = json.loads(text)
     return loaded
 

@@ -59,7 +59,7 @@ def report_schema() -> JSON:
     """The JSON Schema (draft-07) of the current report version, as shipped in the package."""
     text = (
         resources.files("repro_nb")
-        .joinpath(f"schema/check-v{REPORT_SCHEMA_VERSION}.schema.json")
+        .joinpath(f"format/schema/check-v{REPORT_SCHEMA_VERSION}.schema.json")
         .read_text(encoding="utf-8")
     )
     loaded: JSON = json.loads(text)
