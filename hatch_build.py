@@ -1,4 +1,4 @@
-"""Build hook: compile ``repro_nb/_audit.c``, the recorder's audit hook in C.
+"""Build hook: compile ``repro_nb/kernel/_audit.c``, the recorder's audit hook in C.
 
 It makes the recorder's audit hook about ten times cheaper per audited event (see the
 C file). Without a C compiler the build still succeeds, with a warning: the package
@@ -44,14 +44,14 @@ class AuditHookBuild(BuildHookInterface):  # type: ignore[type-arg]
             with warnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="repro-nb-build-") as scratch:
                 warnings.simplefilter("ignore")  # setuptools' notes about setup.py, not ours
                 dist = Distribution({"name": "repro-nb", "ext_modules": [
-                    Extension("repro_nb._audit", ["repro_nb/_audit.c"])]})
+                    Extension("repro_nb.kernel._audit", ["repro_nb/kernel/_audit.c"])]})
                 command = build_ext(dist)
                 command.inplace = True
                 command.build_temp = os.path.join(scratch, "temp")
                 command.build_lib = os.path.join(scratch, "lib")
                 command.ensure_finalized()
                 command.run()
-                output = command.get_ext_fullpath("repro_nb._audit")
+                output = command.get_ext_fullpath("repro_nb.kernel._audit")
         finally:
             os.chdir(cwd)
         return os.path.relpath(output, self.root).replace(os.sep, "/")

@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python benchmarks/bench_comm.py [--files 0,200,2000] [--cells 200]
 
-One process: a :class:`~repro_nb.capture.Recorder` and its comm channel, with a comm
+One process: a :class:`~repro_nb.kernel.recorder.Recorder` and its comm channel, with a comm
 that serialises each message to JSON the way the kernel's session does before sending
 it. For each session size the recorder first records a cell that reads ``N`` small
 files. A frontend then attaches, and cells that touch nothing are recorded. The
@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from repro_nb.capture import Recorder
-from repro_nb.channel import CommChannel
+from repro_nb.kernel.recorder import Recorder
+from repro_nb.kernel.channel import CommChannel
 
 
 class SerialisingComm:

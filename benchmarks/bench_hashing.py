@@ -1,4 +1,4 @@
-"""Benchmark repro_nb.hashing against the raw hash libraries on one large file.
+"""Benchmark repro_nb.format.hashing against the raw hash libraries on one large file.
 
 Run:  .venv/bin/python benchmarks/bench_hashing.py [--path DIR] [--size-mib 1024]
 
@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from repro_nb.hashing import DEFAULT_ALGORITHM, FileHasher
+from repro_nb.format.hashing import DEFAULT_ALGORITHM, FileHasher
 
 blake3: Any
 xxhash: Any

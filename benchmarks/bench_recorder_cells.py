@@ -29,7 +29,7 @@ from bench_recorder import LOAD_LINE, Kernel, make_realistic, warm_up
 #: Run after ``%load_ext`` in the first cell: times every later begin_cell/end_cell.
 TIMERS = """\
 import time as _time
-from repro_nb.extension import current_recorder as _current
+from repro_nb.kernel.registry import current_recorder as _current
 _recorder = _current(get_ipython())
 _timings = {"begin": [], "end": []}
 def _timed(name, call):

@@ -5,7 +5,7 @@ Run:  .venv/bin/python benchmarks/bench_recorder_parts.py   (needs valgrind; ~5 
 The realistic notebook of ``bench_recorder.py`` runs in one Python process (its cells
 ``exec``-ed in turn, after the kernel's own imports) under Valgrind's callgrind, once
 per variant: nothing of repro-nb, only the audit hook, only ``import
-repro_nb.extension``, only the seed tracker, only the file-access monitor, the whole
+repro_nb.kernel.extension``, only the seed tracker, only the file-access monitor, the whole
 recorder loaded but recording no cell, and the recorder recording every cell. Counts
 move by about ±5 M between runs (the kernel's imports start threads); BLAS runs on one
 thread and hash randomisation is fixed, for every variant alike.
@@ -34,18 +34,18 @@ variant, cells, workdir = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
 os.chdir(workdir)
 recorder = None
 if variant == "audit hook":
-    from repro_nb import fileaccess
+    from repro_nb.kernel import fileaccess
     fileaccess._ensure_hook()
-elif variant == "import repro_nb.extension":
-    import repro_nb.extension
+elif variant == "import repro_nb.kernel.extension":
+    import repro_nb.kernel.extension
 elif variant == "seed tracker":
-    from repro_nb.seeds import SeedTracker
+    from repro_nb.kernel.seeds import SeedTracker
     SeedTracker(lambda event: None).install()
 elif variant == "file-access monitor":
-    from repro_nb.fileaccess import AccessMonitor
+    from repro_nb.kernel.fileaccess import AccessMonitor
     AccessMonitor().install_wrappers()
 elif variant != "plain":
-    from repro_nb.capture import Recorder
+    from repro_nb.kernel.recorder import Recorder
     recorder = Recorder()
 namespace = {}
 for number, code in enumerate(cells, 1):
@@ -56,7 +56,7 @@ for number, code in enumerate(cells, 1):
         recorder.end_cell(number)
 """
 
-VARIANTS = ("plain", "audit hook", "import repro_nb.extension", "seed tracker", "file-access monitor",
+VARIANTS = ("plain", "audit hook", "import repro_nb.kernel.extension", "seed tracker", "file-access monitor",
             "loaded, recording no cell", "recording every cell")
 
 

@@ -5,7 +5,8 @@ that `repro-nb check notebooks/` has something to reproduce. `iris_classifier` a
 `sales_analysis` run top to bottom with the recorder (`repro-nb run --in-place`).
 `classic_mistakes` replays its author's session in the order kept in
 `metadata.repro_nb_example.execution_order` — out of order, as the mistakes require —
-through a headless frontend that stores outputs and records like JupyterLab would.
+through the checker's recording nbclient client, which stores outputs and records as
+JupyterLab would.
 
     python notebooks/record_examples.py
 """
@@ -14,9 +15,9 @@ from __future__ import annotations
 import os
 import sys
 
-from repro_nb.execute import run_notebook
-from repro_nb.fileio import read_notebook, write_notebook
-from repro_nb.session import KernelSession
+from repro_nb.check.engine import ExecutionObserver, RecordingClient
+from repro_nb.check.run import run_notebook
+from repro_nb.format.files import read_notebook, write_notebook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -40,11 +41,12 @@ def record_replay(name: str) -> None:
     nb.metadata.pop("repro_nb", None)
     order = nb.metadata["repro_nb_example"]["execution_order"]
     index_of = {cell.get("id"): i for i, cell in enumerate(nb.cells)}
-    with KernelSession(nb, path) as session:
-        for n, cell_id in enumerate(order):
-            session.run(index_of[cell_id])
-            if n == 0:  # the recorder is loaded by the first cell: now attach like a frontend
-                session.open_comm()
+    client = RecordingClient(nb, observer=ExecutionObserver(notebook_path=path), kernel_name="python3", allow_errors=True,
+                             resources={"metadata": {"path": HERE}})
+    with client.setup_kernel():
+        for cell_id in order:
+            index = index_of[cell_id]
+            client.execute_cell(nb.cells[index], index)
     write_notebook(nb, path)
     print(f"{name}: replayed {len(order)} cells in the author's order")
 

@@ -13,20 +13,20 @@ __all__ = ["__version__", "current_record", "load_ipython_extension", "unload_ip
 
 
 def load_ipython_extension(ip: Any) -> None:
-    from .extension import load_ipython_extension as load
+    from .kernel.extension import load_ipython_extension as load
 
     load(ip)
 
 
 def unload_ipython_extension(ip: Any) -> None:
-    from .extension import unload_ipython_extension as unload
+    from .kernel.extension import unload_ipython_extension as unload
 
     unload(ip)
 
 
 def current_record() -> dict[str, Any] | None:
     """The record of the running session as a sidecar document, or ``None`` when not recording."""
-    from .extension import current_recorder
+    from .kernel.registry import current_recorder
 
     recorder = current_recorder()
     return recorder.sidecar() if recorder else None

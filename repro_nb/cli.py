@@ -15,7 +15,7 @@ from typing import Any
 
 from ._version import __version__
 from .errors import ReproError
-from .settings import HELP, Settings, load_settings
+from .check.settings import HELP, Settings, load_settings
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
 
@@ -32,7 +32,7 @@ def _compare_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mask", action="append", dest="masks", metavar="REGEX", help=HELP["masks"])
     parser.add_argument("--no-default-masks", action="store_false", dest="default_masks", default=None,
                         help="do not " + HELP["default_masks"])
-    parser.add_argument("--json", metavar="FILE", help="write the result as JSON (schema: repro_nb/schema/check-v1)")
+    parser.add_argument("--json", metavar="FILE", help="write the result as JSON (schema: repro_nb/format/schema/check-v1)")
     parser.add_argument("--html", metavar="FILE", help="write a standalone HTML report")
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one test case per notebook)")
     parser.add_argument("--config", metavar="PYPROJECT", help="read [tool.repro-nb] from this file")
@@ -115,8 +115,9 @@ def _parameter_value(text: str) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .execute import run_notebook
-    from .fileio import read_notebook, write_notebook
+    from .check.run import run_notebook
+    from .format.cells import has_code
+    from .format.files import read_notebook, write_notebook
 
     settings = _settings(args)
     if args.in_place:
@@ -126,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if os.path.abspath(output) == os.path.abspath(args.notebook) and not args.in_place:
         raise ReproError("the output would overwrite the input notebook; pass --in-place to do that")
     nb = read_notebook(args.notebook)
-    if not any(c.get("cell_type") == "code" and str(c.get("source", "")).strip() for c in nb.cells):
+    if not has_code(nb.cells):
         raise ReproError(f"{args.notebook} has no code to run")
     _check_writable(output)
     result = run_notebook(
@@ -171,7 +172,8 @@ def _check_report_paths(args: argparse.Namespace) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import check_many, collect_notebooks
+    from .check.discovery import collect_notebooks
+    from .check.parallel import check_many
 
     settings = _settings(args)
     _check_report_paths(args)
@@ -186,7 +188,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.progress_jsonl:
         # Machine-readable progress on stderr, one JSON object a line: what the server
         # extension relays to the lab panel while a check runs.
-        from .check import check_notebook
+        from .check.pipeline import check_notebook
 
         def cell_started(index: int, total: int) -> None:
             print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
@@ -200,7 +202,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .check import diff_notebooks
+    from .check.pipeline import diff_notebooks
 
     settings = _settings(args)
     _check_report_paths(args)
@@ -231,9 +233,9 @@ def _report(args: argparse.Namespace, results: list[Any]) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from . import render
-    from .fileio import read_notebook
-    from .record import read_record
+    from .format import summary
+    from .format.files import read_notebook
+    from .format.record import read_record
 
     nb = read_notebook(args.notebook)
     record = read_record(nb, args.notebook)
@@ -242,7 +244,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"notebook": record.notebook, "cells": {str(k): v for k, v in sorted(record.cells.items())}}, indent=1))
     else:
-        print(render.to_text(record.notebook))
+        print(summary.to_text(record.notebook))
     return EXIT_OK
 
 
@@ -257,7 +259,7 @@ class _Progress:
             from tqdm import tqdm
 
             # No monitor thread: with no thread running, --jobs workers can be forked
-            # (see check._pool_context) instead of spawned.
+            # (see check.parallel._pool_context) instead of spawned.
             tqdm.monitor_interval = 0
             self._bar = tqdm(total=total, unit="nb", desc="checking", file=sys.stderr, leave=False)
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .errors import ConfigError
-from .settings import HELP, Settings, load_settings
+from .check.settings import HELP, Settings, load_settings
 
 if TYPE_CHECKING:
-    from .check import CheckOptions
+    from .check.options import CheckOptions
 
 # Loaded through the pytest11 entry point in every pytest run, --repro-nb or not: the
 # checking machinery (papermill, nbformat, numpy: seconds of imports) is imported only
@@ -64,7 +64,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> NotebookFi
         return None
     settings = config.stash[_SETTINGS_KEY]
     if settings.skip:
-        from .check import is_skipped
+        from .check.discovery import is_skipped
 
         base_dir = os.path.dirname(settings.source) if settings.source else str(config.rootpath)
         if is_skipped(str(file_path), settings.skip, base_dir):
@@ -87,7 +87,7 @@ class NotebookDrift(Exception):
 
 class NotebookItem(pytest.Item):
     def runtest(self) -> None:
-        from .check import check_notebook
+        from .check.pipeline import check_notebook
 
         result = check_notebook(str(self.path), self.config.stash[_OPTIONS_KEY])
         self.user_properties.append(("repro-nb-verdict", result.verdict))

@@ -22,12 +22,11 @@ from typing import Any
 
 import nbformat
 import pytest
+from support import FILES, NOTEBOOKS
 
 from repro_nb.cli import main
 
-TESTS = Path(__file__).resolve().parent
-CASES = TESTS / "files" / "check"
-NOTEBOOKS = TESTS.parent / "notebooks"
+CASES = FILES
 REPRO_NB = str(Path(sys.executable).with_name("repro-nb"))
 
 BAD_INPUT = {
@@ -257,7 +256,7 @@ def test_run_with_parameters_and_diff_of_two_runs(tmp_path: Path, monkeypatch: p
     def no_execution(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("diff must not execute anything")
 
-    monkeypatch.setattr("repro_nb.execute.run_notebook", no_execution)
+    monkeypatch.setattr("repro_nb.check.run.run_notebook", no_execution)
     monkeypatch.setattr("papermill.execute_notebook", no_execution)
     assert main(["diff", str(runs[0]), str(runs[1])]) == 0
     assert "1 reproduced" in capsys.readouterr().out
@@ -289,19 +288,19 @@ def test_dead_kernel_leaves_a_valid_output(tmp_path: Path, capsys: pytest.Captur
 
 def test_a_failed_write_keeps_the_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from repro_nb.execute import RunResult
+    from repro_nb.check.run import RunResult
 
     path = case("reproduces.ipynb", tmp_path)
     output = tmp_path / "out.ipynb"
     output.write_text("previous result\n")
     executed = nbformat.read(path, as_version=4)
-    monkeypatch.setattr("repro_nb.execute.run_notebook",
+    monkeypatch.setattr("repro_nb.check.run.run_notebook",
                         lambda *a, **k: RunResult(nb=executed, status="ok", duration_s=0.1, executed=[0, 1]))
 
     def disk_full(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("repro_nb.fileio.os.fsync", disk_full)
+    monkeypatch.setattr("repro_nb.format.files.os.fsync", disk_full)
     assert main(["run", str(path), "-o", str(output)]) == 2
     assert capsys.readouterr().err == f"repro-nb: error: cannot write {output}: No space left on device\n"
     assert output.read_text() == "previous result\n"

@@ -5,14 +5,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import FILES
 
 # Imported here, outside the inline runs: pytester restores sys.modules after each run,
 # and modules with C extensions (numpy, Pillow) cannot be imported twice in a process.
-import repro_nb.check  # noqa: F401
+import repro_nb.check.pipeline  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
-CASES = Path(__file__).resolve().parent / "files" / "check"
+CASES = FILES
 
 
 def add(pytester: pytest.Pytester, *names: str) -> None:

@@ -41,14 +41,14 @@ def _code_cell_indices(cells: Sequence[Mapping[str, Any]]) -> list[int]:
     return [index for index, cell in enumerate(cells) if cell.get("cell_type") == "code"]
 
 
-def _tags(cell: Mapping[str, Any]) -> list[str]:
+def cell_tags(cell: Mapping[str, Any]) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", ()) or ())
 
 
 def _first_with_tag(
     cells: Sequence[Mapping[str, Any]], indices: Iterable[int], tag: str
 ) -> int | None:
-    return next((index for index in indices if tag in _tags(cells[index])), None)
+    return next((index for index in indices if tag in cell_tags(cells[index])), None)
 
 
 def _pair_by_id(

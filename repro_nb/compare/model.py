@@ -4,15 +4,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from ..normalize import NormalizerSet, default_normalizer_set
+from .normalize import NormalizerSet, default_normalizer_set
 
-CellStatus = Literal["same", "drifted", "new-error", "skipped", "not-in-expected", "not-in-actual"]
-DiffKind = Literal[
-    "text", "numeric", "image", "mime-missing", "mime-added", "output-missing", "output-added",
-    "error",
-]
 
 INJECTED_PARAMETERS_TAG = "injected-parameters"
 NBVAL_MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP")
@@ -31,10 +26,9 @@ MAX_NUMBER_PAIRS = 10
 MAX_TRACEBACK_LINES = 20
 DIFF_CONTEXT = 3
 
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 # A number is not glued to a word, a dot or another digit group: "1.2.3", "0x1f", "v2"
 # and "abc123" stay text; a sentence-final "0.5." is still a number.
-_NUMBER = re.compile(
+NUMBER = re.compile(
     r"(?<![\w.])([-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf(?:inity)?))(?![\w]|\.\d)",
     re.IGNORECASE,
 )
@@ -92,9 +86,9 @@ class OutputDiff:
     traceback: tuple[str, ...] = ()
     note: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> OutputDiffJson:
         """A JSON-serialisable dict; non-finite floats become strings (strict JSON)."""
-        data = asdict(self)
+        data: Any = asdict(self)
         for key in ("max_abs_diff", "max_rel_diff", "pixel_fraction"):
             data[key] = _json_float(data[key])
         data["unified_diff"] = list(self.unified_diff)
@@ -114,7 +108,7 @@ class CellComparison:
     expected_index: int | None
     actual_index: int | None
     cell_id: str | None
-    status: CellStatus
+    status: CompareOutcome
     diffs: tuple[OutputDiff, ...] = ()
     skip_reason: str | None = None
 
@@ -139,7 +133,7 @@ class NotebookComparison:
     @property
     def drifted(self) -> list[CellComparison]:
         """Cells that did not reproduce: anything but ``same`` and ``skipped``."""
-        return [cell for cell in self.cells if cell.status not in ("same", "skipped")]
+        return [cell for cell in self.cells if cell.status not in ("reproduced", "skipped")]
 
     @property
     def reproduced(self) -> bool:

@@ -7,16 +7,16 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..format.text import strip_ansi
 from .images import compare_images
 from .model import (
-    _ANSI,
     MAX_TRACEBACK_LINES,
     PIXEL_MIMES,
     WIDGET_VIEW_MIME,
     CompareOptions,
     OutputDiff,
 )
-from .text import _clip, _excerpt, _whole_output_diff, compare_text
+from .text import clip_line, excerpt, whole_output_diff, compare_text
 
 # ----------------------------------------------------------------------------- outputs
 
@@ -39,7 +39,7 @@ def compare_outputs(
     diffs: list[OutputDiff] = []
     diffs.extend(_stream_diffs(expected_outputs, actual_outputs, opts))
     diffs.extend(_rich_diffs(expected_outputs, actual_outputs, opts))
-    diffs.extend(_error_diffs(expected_outputs, actual_outputs, opts))
+    diffs.extend(error_diffs(expected_outputs, actual_outputs, opts))
     return tuple(diffs)
 
 
@@ -79,10 +79,10 @@ def _stream_diffs(
         mime = f"stream/{name}"
         if name not in actual_streams:
             first, text = expected_streams[name]
-            diffs.append(_whole_output_diff("output-missing", first, mime, text, None))
+            diffs.append(whole_output_diff("output-missing", first, mime, text, None))
         elif name not in expected_streams:
             first, text = actual_streams[name]
-            diffs.append(_whole_output_diff("output-added", first, mime, None, text))
+            diffs.append(whole_output_diff("output-added", first, mime, None, text))
         else:
             diff = compare_text(
                 mime, expected_streams[name][1], actual_streams[name][1], options,
@@ -114,11 +114,11 @@ def _rich_diffs(
     diffs: list[OutputDiff] = []
     for e_item, a_item in _align_rich(expected_rich, actual_rich):
         if a_item is None and e_item is not None:
-            diffs.append(_whole_output_diff(
+            diffs.append(whole_output_diff(
                 "output-missing", e_item[0], _main_mime(e_item[1]), _summary(e_item[1]), None
             ))
         elif e_item is None and a_item is not None:
-            diffs.append(_whole_output_diff(
+            diffs.append(whole_output_diff(
                 "output-added", a_item[0], _main_mime(a_item[1]), None, _summary(a_item[1])
             ))
         elif e_item is not None and a_item is not None:
@@ -169,7 +169,7 @@ def _mime_rank(mime: str) -> tuple[int, str]:
 def _summary(output: Mapping[str, Any]) -> str:
     data = _data(output)
     if "text/plain" in data:
-        return _excerpt(_joined(data["text/plain"]), 0)
+        return excerpt(_joined(data["text/plain"]), 0)
     return ", ".join(sorted(data))
 
 
@@ -225,7 +225,7 @@ def _mime_text(mime: str, value: Any) -> str:
 # -------------------------------------------------------------------------------- errors
 
 
-def _error_diffs(
+def error_diffs(
     expected_outputs: Sequence[Mapping[str, Any]],
     actual_outputs: Sequence[Mapping[str, Any]],
     options: CompareOptions,
@@ -242,7 +242,7 @@ def _error_diffs(
         e_item = expected_errors[i] if i < len(expected_errors) else None
         a_item = actual_errors[i] if i < len(actual_errors) else None
         if a_item is None and e_item is not None:
-            diffs.append(_whole_output_diff(
+            diffs.append(whole_output_diff(
                 "output-missing", e_item[0], "error", _error_line(e_item[1]), None
             ))
         elif a_item is not None:
@@ -271,12 +271,12 @@ def _error_diff(
 
 
 def _error_line(output: Mapping[str, Any]) -> str:
-    return f"{output.get('ename', '')}: {_ANSI.sub('', str(output.get('evalue', '')))}"
+    return f"{output.get('ename', '')}: {strip_ansi(str(output.get('evalue', '')))}"
 
 
 def _traceback_summary(output: Mapping[str, Any]) -> tuple[str, ...]:
     """The last lines of the ANSI-stripped traceback, each bounded in length."""
-    lines = _ANSI.sub("", "\n".join(output.get("traceback", ()) or ())).splitlines()
-    return tuple(_clip(line) for line in lines[-MAX_TRACEBACK_LINES:])
+    lines = strip_ansi("\n".join(output.get("traceback", ()) or ())).splitlines()
+    return tuple(clip_line(line) for line in lines[-MAX_TRACEBACK_LINES:])
 
 

@@ -5,8 +5,9 @@ import difflib
 import math
 from dataclasses import dataclass, replace
 
+from ..format.check_types import DiffKind
 from .model import (
-    _NUMBER,
+    NUMBER,
     DIFF_CONTEXT,
     MAX_DIFF_INPUT_LINES,
     MAX_DIFF_LINES,
@@ -14,7 +15,7 @@ from .model import (
     MAX_LINE_CHARS,
     MAX_NUMBER_PAIRS,
     CompareOptions,
-    DiffKind,
+
     OutputDiff,
     Tolerance,
 )
@@ -78,7 +79,7 @@ def _numeric_drift(expected: str, actual: str, tolerance: Tolerance) -> _Numeric
     for left, right in zip(expected_lines, actual_lines):
         if left == right:
             continue
-        left_parts, right_parts = _NUMBER.split(left), _NUMBER.split(right)
+        left_parts, right_parts = NUMBER.split(left), NUMBER.split(right)
         if len(left_parts) != len(right_parts) or left_parts[::2] != right_parts[::2]:
             return _SKELETON_DIFFERS
         for old, new in zip(left_parts[1::2], right_parts[1::2]):
@@ -111,19 +112,19 @@ def _text_diff(
     first = _first_difference(expected, actual)
     return OutputDiff(
         kind, output_index, mime,
-        expected=_excerpt(expected, first), actual=_excerpt(actual, first),
+        expected=excerpt(expected, first), actual=excerpt(actual, first),
         expected_length=len(expected), actual_length=len(actual),
         unified_diff=bounded_unified_diff(expected, actual),
     )
 
 
-def _whole_output_diff(
+def whole_output_diff(
     kind: DiffKind, index: int, mime: str | None, expected: str | None, actual: str | None
 ) -> OutputDiff:
     return OutputDiff(
         kind, index, mime,
-        expected=_excerpt(expected, 0) if expected is not None else None,
-        actual=_excerpt(actual, 0) if actual is not None else None,
+        expected=excerpt(expected, 0) if expected is not None else None,
+        actual=excerpt(actual, 0) if actual is not None else None,
         expected_length=len(expected) if expected is not None else None,
         actual_length=len(actual) if actual is not None else None,
     )
@@ -140,7 +141,7 @@ def _first_difference(left: str, right: str, chunk: int = 1 << 16) -> int:
     return next((i for i in range(start, end) if left[i] != right[i]), end)
 
 
-def _excerpt(text: str, around: int) -> str:
+def excerpt(text: str, around: int) -> str:
     """At most :data:`MAX_EXCERPT_CHARS`, starting a little before ``around``."""
     if len(text) <= MAX_EXCERPT_CHARS:
         return text
@@ -151,7 +152,7 @@ def _excerpt(text: str, around: int) -> str:
     return head + text[start:start + MAX_EXCERPT_CHARS] + tail
 
 
-def _clip(line: str) -> str:
+def clip_line(line: str) -> str:
     if len(line) <= MAX_LINE_CHARS:
         return line
     return f"{line[:MAX_LINE_CHARS]}…[{len(line) - MAX_LINE_CHARS} chars]"
@@ -172,9 +173,9 @@ def bounded_unified_diff(expected: str, actual: str) -> tuple[str, ...]:
     left_end, right_end = len(left) - max(0, suffix - DIFF_CONTEXT), len(right) - max(
         0, suffix - DIFF_CONTEXT
     )
-    left_part = [_clip(line) for line in left[start:min(left_end, start + MAX_DIFF_INPUT_LINES)]]
+    left_part = [clip_line(line) for line in left[start:min(left_end, start + MAX_DIFF_INPUT_LINES)]]
     right_part = [
-        _clip(line) for line in right[start:min(right_end, start + MAX_DIFF_INPUT_LINES)]
+        clip_line(line) for line in right[start:min(right_end, start + MAX_DIFF_INPUT_LINES)]
     ]
     lines = ["--- expected", "+++ actual"]
     matcher = difflib.SequenceMatcher(None, left_part, right_part, autojunk=False)

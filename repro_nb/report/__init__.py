@@ -1,33 +1,11 @@
-"""Check reports for machines and people: JSON (versioned schema), standalone HTML, JUnit XML.
+"""Check reports for people and machines, rendered from check results.
 
-Each renderer takes the :class:`repro_nb.check.NotebookResult` list of a check and
-returns text; each ``write_*`` writes it atomically. The terminal report lives with
-the CLI.
+- :mod:`.terminal` — what ``repro-nb check`` prints (and the pytest plugin's failure text);
+- :mod:`.json_report` — the versioned JSON document (:mod:`repro_nb.format.report`);
+- :mod:`.html` — a standalone, offline HTML report;
+- :mod:`.junit` — JUnit XML for CI, one test case per notebook.
+
+Runs in the checker process; renders data, never re-runs or re-judges anything. Each
+module is imported on its own (this package imports none of them), so the CLI pays
+only for the reports it writes.
 """
-from __future__ import annotations
-
-from .html import render_html, render_html_document, write_html
-from .json_report import (
-    REPORT_SCHEMA_VERSION,
-    ReportError,
-    read_json,
-    to_document,
-    validate_document,
-    write_json,
-)
-from .junit import render_junit, render_junit_document, write_junit
-
-__all__ = [
-    "REPORT_SCHEMA_VERSION",
-    "ReportError",
-    "read_json",
-    "render_html",
-    "render_html_document",
-    "render_junit",
-    "render_junit_document",
-    "to_document",
-    "validate_document",
-    "write_html",
-    "write_json",
-    "write_junit",
-]

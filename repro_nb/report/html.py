@@ -32,10 +32,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..textutil import short_hash, strip_ansi
+from ..format.files import atomic_write_text
+from ..format.text import short_hash, strip_ansi
 
 if TYPE_CHECKING:
-    from ..check import NotebookResult
+    from ..check.results import NotebookResult
 
 __all__ = ["MAX_DETAILED_CELLS", "clean_text", "render_html", "render_html_document", "write_html"]
 
@@ -145,7 +146,6 @@ def write_html(
     path: str | os.PathLike[str], results: Sequence[NotebookResult], *, command: str | None = None
 ) -> None:
     """Write :func:`render_html` atomically."""
-    from ..fileio import atomic_write_text
 
     atomic_write_text(path, render_html(results, command=command))
 

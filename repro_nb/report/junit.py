@@ -22,10 +22,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..format.files import atomic_write_text
 from .html import clean_text
 
 if TYPE_CHECKING:
-    from ..check import NotebookResult
+    from ..check.results import NotebookResult
 
 __all__ = ["render_junit", "render_junit_document", "write_junit"]
 
@@ -58,7 +59,6 @@ def render_junit_document(document: Mapping[str, Any]) -> str:
 
 def write_junit(path: str | os.PathLike[str], results: Sequence[NotebookResult]) -> None:
     """Write :func:`render_junit` atomically."""
-    from ..fileio import atomic_write_text
 
     atomic_write_text(path, render_junit(results))
 

@@ -10,9 +10,9 @@ import os
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..check import CellResult, NotebookResult
-from ..compare import OutputDiff
-from ..textutil import short_hash
+from ..check.results import CellResult, NotebookResult
+from ..compare.model import OutputDiff
+from ..format.text import short_hash
 
 _COLORS = {"reproduced": "32", "drifted": "33", "failed": "31", "error": "31", "high": "1", "dim": "2"}
 MAX_DIFF_LINES = 12

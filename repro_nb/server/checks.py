@@ -279,10 +279,10 @@ class CheckManager:
         """The notebook's entry of the checker's report, or ``None`` when there is none."""
         if not os.path.exists(report):
             return None
-        from ..report.json_report import read_json
+        from ..format.report import read_report
 
         try:
-            document = read_json(report)
+            document = read_report(report)
         except ReproError as exc:  # an unreadable report is a failed check, not a server error
             self.log.warning("repro-nb: cannot read check report %s: %s", report, exc)
             return None

@@ -116,35 +116,6 @@ class VersionHandler(ReproHandler):
         self.reply({"version": __version__, "protocol": PROTOCOL_VERSION})
 
 
-class RecordHandler(ReproHandler):
-    """The record stored in the *saved* notebook (metadata, else its sidecar)."""
-
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        location = self.notebook(self.get_query_argument("path", None))
-        try:
-            record = await asyncio.to_thread(_read_record, location.os_path)
-        except ReproError as exc:  # unreadable notebook, or a record we cannot read
-            raise ApiError(422, "unreadable", str(exc).replace(location.os_path, location.api_path)) from None
-        self.reply({"path": location.api_path, "record": record})
-
-
-def _read_record(os_path: str) -> dict[str, Any] | None:
-    from ..fileio import read_notebook
-    from ..record import read_record
-
-    record = read_record(read_notebook(os_path), os_path)
-    if record is None:
-        return None
-    return {
-        "source": record.source,
-        "notebook": record.notebook,
-        # negative keys: sidecar records that match no cell of the saved notebook
-        "cells": {str(index): cell for index, cell in sorted(record.cells.items())},
-    }
-
-
 class ChecksHandler(ReproHandler):
     """Start a check (POST), list checks (GET)."""
 
@@ -210,7 +181,6 @@ class CheckHandler(ReproHandler):
 
 default_handlers: list[tuple[str, type[ReproHandler]]] = [
     (r"/repro-nb/version", VersionHandler),
-    (r"/repro-nb/record", RecordHandler),
     (r"/repro-nb/checks", ChecksHandler),
     (r"/repro-nb/checks/([^/]+)", CheckHandler),
 ]

@@ -1,0 +1,18 @@
+"""What a check is told: timeouts, the kernel, and what counts as drift."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..compare.model import CompareOptions
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Immutable and picklable: the same options reach every ``--jobs`` worker."""
+
+    timeout: float | None = 600.0
+    """Seconds one cell may run (papermill's execution timeout); ``None``: no limit."""
+    startup_timeout: float = 60.0
+    kernel_name: str | None = None
+    """A kernel to run instead of the notebook's own kernelspec."""
+    compare: CompareOptions = field(default_factory=CompareOptions)

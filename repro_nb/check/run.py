@@ -1,0 +1,168 @@
+"""Execute a notebook headless in a fresh kernel, with the recorder: one straight pipeline.
+
+load → check the kernel exists → execute through papermill's ``repro`` engine → classify
+what went wrong (error, timeout, dead kernel) → return. Writing the result is the
+caller's business (:func:`repro_nb.format.files.write_notebook`, atomic).
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import nbformat
+
+from ..format.check_types import FailureJson, FailureKind, RunStatus
+from ..format.text import strip_ansi
+from .engine import ExecutionObserver
+from ..errors import KernelNotFoundError
+from ..format.files import read_notebook
+
+
+
+@dataclass
+class CellFailure:
+    """Why execution stopped, and where."""
+
+    kind: FailureKind
+    cell_index: int | None
+    ename: str = ""
+    evalue: str = ""
+    traceback: str = ""
+
+    def to_json(self) -> FailureJson:
+        return {"kind": self.kind, "cell_index": self.cell_index, "ename": self.ename,
+                "evalue": self.evalue, "traceback": self.traceback}
+
+
+@dataclass
+class RunResult:
+    nb: nbformat.NotebookNode
+    status: RunStatus
+    duration_s: float
+    failure: CellFailure | None = None
+    executed: list[int] = field(default_factory=list)
+    record_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def kernel_for(nb: nbformat.NotebookNode, override: str | None = None) -> str:
+    """The kernel to run: ``override``, else the notebook's kernelspec; must be installed."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    name = override or nb.metadata.get("kernelspec", {}).get("name") or "python3"
+    available = KernelSpecManager().find_kernel_specs()
+    if name not in available:
+        raise KernelNotFoundError(name, list(available))
+    return name
+
+
+def run_notebook(
+    nb_or_path: nbformat.NotebookNode | str,
+    *,
+    notebook_path: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    kernel_name: str | None = None,
+    timeout: float | None = None,
+    startup_timeout: float = 60,
+    cwd: str | None = None,
+    on_cell_start: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Execute a notebook top to bottom in a fresh kernel with the recorder loaded.
+
+    ``notebook_path`` is where the notebook lives for the user (the recorder makes data
+    paths relative to its directory, and it is the default working directory), even
+    when what runs is a copy.
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(nb_or_path, str):
+        notebook_path = notebook_path or nb_or_path
+        nb = read_notebook(nb_or_path)
+    else:
+        nb = copy.deepcopy(nb_or_path)
+    kernel = kernel_for(nb, kernel_name)
+    abs_path = os.path.abspath(notebook_path) if notebook_path else None
+    workdir = cwd or (os.path.dirname(abs_path) if abs_path else os.getcwd())
+    observer = ExecutionObserver(notebook_path=abs_path, on_cell_start=on_cell_start)
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    start = time.perf_counter()
+    failure: CellFailure | None = None
+    try:
+        result_nb = pm.execute_notebook(
+            nb,
+            None,
+            parameters=parameters or None,
+            engine_name="repro",
+            kernel_name=kernel,
+            progress_bar=False,
+            start_timeout=_whole_seconds(startup_timeout),
+            execution_timeout=_whole_seconds(timeout) if timeout else None,
+            cwd=workdir,
+            repro_observer=observer,
+        )
+    except PapermillExecutionError as exc:
+        result_nb = observer.nb
+        failure = CellFailure("error", _failed_index(observer, exc.cell_index - 1 if exc.cell_index else None),
+                              exc.ename, exc.evalue, short_traceback(exc.traceback))
+    except CellTimeoutError as exc:
+        result_nb = observer.nb
+        failure = CellFailure("timeout", observer.current_index, "CellTimeoutError",
+                              f"cell did not finish within {timeout:g} s" if timeout else str(exc))
+    except DeadKernelError as exc:
+        result_nb = observer.nb
+        failure = CellFailure("dead-kernel", observer.current_index, "DeadKernelError",
+                              _dead_kernel_message(exc))
+    except RuntimeError as exc:  # kernel failed to start, or died during start-up
+        if observer.nb is None:
+            raise
+        result_nb = observer.nb
+        failure = CellFailure("kernel-failed", observer.current_index, type(exc).__name__, str(exc))
+    duration = time.perf_counter() - start
+    if result_nb is None:
+        result_nb = nb
+    _strip_papermill_noise(result_nb)
+    return RunResult(
+        nb=result_nb,
+        status=failure.kind if failure else "ok",
+        duration_s=duration,
+        failure=failure,
+        executed=list(observer.executed),
+        record_errors=list(observer.record_errors),
+    )
+
+
+def _whole_seconds(seconds: float) -> int:
+    """papermill and nbclient take whole seconds; round up, so 0.5 s is 1 s, not "no limit"."""
+    return max(1, math.ceil(seconds))
+
+
+def _dead_kernel_message(exc: BaseException) -> str:
+    detail = str(exc).strip()
+    generic = not detail or detail.lower().rstrip(".") == "kernel died"
+    return "the kernel died while running this cell" + ("" if generic else f" ({detail})")
+
+
+def _failed_index(observer: ExecutionObserver, fallback: int | None) -> int | None:
+    return observer.current_index if observer.current_index is not None else fallback
+
+
+def short_traceback(lines: list[str] | None, limit: int = 12) -> str:
+    text = strip_ansi("\n".join(lines or []))
+    kept = text.splitlines()
+    return "\n".join(kept[-limit:])
+
+
+def _strip_papermill_noise(nb: nbformat.NotebookNode) -> None:
+    """papermill's error-marker cell is not part of the user's notebook."""
+    nb.cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]

@@ -1,0 +1,165 @@
+"""Shared configuration of the CLI and the pytest plugin: ``[tool.repro-nb]``.
+
+One table in ``pyproject.toml`` (found by walking up from the working directory), one
+help text per option (:data:`HELP`) used by ``repro-nb --help``, ``pytest --help`` and
+the docs. Command-line values override the file.
+
+.. code-block:: toml
+
+    [tool.repro-nb]
+    timeout = 300            # seconds per cell
+    rtol = 1e-5
+    atol = 1e-8
+    masks = ['run id: \\w+']  # extra volatile-output regexes
+    skip = ["notebooks/scratch/*"]
+    jobs = 2
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .options import CheckOptions
+    from ..compare.model import CompareOptions
+
+# The comparison machinery (numpy, nbformat, papermill) is imported only when options are
+# built: the pytest plugin imports this module in every pytest run of every project that
+# has repro-nb installed, --repro-nb or not, and must cost nothing there.
+
+HELP: dict[str, str] = {
+    "timeout": "seconds a single cell may run before the check fails it (0: no limit)",
+    "startup_timeout": "seconds to wait for the kernel to start",
+    "kernel": "kernel to run instead of the notebook's own kernelspec",
+    "rtol": "relative tolerance for numbers in text outputs (default 1e-5)",
+    "atol": "absolute tolerance for numbers in text outputs (default 1e-8)",
+    "masks": "extra regular expressions whose matches are volatile output (replaced before comparing)",
+    "default_masks": "apply the built-in masks (timestamps, addresses, timings, progress bars, temp paths)",
+    "disable_masks": "names of built-in masks to switch off",
+    "image_pixel_tolerance": "per-channel difference (0-255) below which two pixels count as equal",
+    "skip": "glob patterns of notebook paths not to check",
+    "skip_tags": "cell tags whose outputs are not compared (repro-skip and nbval-ignore-output always are)",
+    "jobs": "notebooks checked in parallel, each in its own kernel",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    timeout: float = 600.0
+    startup_timeout: float = 60.0
+    kernel: str | None = None
+    rtol: float = 1e-5
+    atol: float = 1e-8
+    masks: tuple[str, ...] = ()
+    default_masks: bool = True
+    disable_masks: tuple[str, ...] = ()
+    image_pixel_tolerance: int = 0
+    skip: tuple[str, ...] = ()
+    skip_tags: tuple[str, ...] = ()
+    jobs: int = 1
+    source: str | None = None  # the pyproject.toml it came from
+
+    def override(self, **values: Any) -> Settings:
+        """Settings with command-line values (those not ``None``) taking precedence."""
+        given = {k: v for k, v in values.items() if v is not None}
+        return _validated(replace(self, **given)) if given else self
+
+    def compare_options(self) -> CompareOptions:
+        from ..compare.model import CompareOptions, Tolerance
+        from ..compare.normalize import NormalizerSet
+
+        try:
+            normalizers = NormalizerSet.from_options(
+                defaults=self.default_masks, disable=self.disable_masks, extra_masks=self.masks
+            )
+        except ValueError as exc:
+            raise ConfigError(f"invalid mask: {exc}") from exc
+        return CompareOptions(
+            tolerance=Tolerance(rtol=self.rtol, atol=self.atol),
+            normalizers=normalizers,
+            image_pixel_tolerance=self.image_pixel_tolerance,
+            skip_tags=frozenset({"repro-skip", "nbval-ignore-output", *self.skip_tags}),
+        )
+
+    def check_options(self) -> CheckOptions:
+        from .options import CheckOptions
+
+        return CheckOptions(
+            timeout=self.timeout or None,
+            startup_timeout=self.startup_timeout,
+            kernel_name=self.kernel,
+            compare=self.compare_options(),
+        )
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "timeout": (int, float), "startup_timeout": (int, float), "kernel": (str,), "rtol": (int, float),
+    "atol": (int, float), "masks": (list,), "default_masks": (bool,), "disable_masks": (list,),
+    "image_pixel_tolerance": (int,), "skip": (list,), "skip_tags": (list,), "jobs": (int,),
+}
+
+
+def find_pyproject(start: str | None = None) -> str | None:
+    directory = os.path.abspath(start or os.getcwd())
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def load_settings(start: str | None = None, pyproject: str | None = None) -> Settings:
+    """Settings from ``[tool.repro-nb]`` of the nearest ``pyproject.toml`` (defaults if none)."""
+    path = pyproject or find_pyproject(start)
+    if path is None:
+        return Settings()
+    try:
+        with open(path, "rb") as handle:
+            table = tomllib.load(handle).get("tool", {}).get("repro-nb", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    known = {f.name for f in fields(Settings)} - {"source"}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            raise ConfigError(f"{path}: unknown option [tool.repro-nb] {key!r}; known: {', '.join(sorted(known))}")
+        if not isinstance(value, _TYPES[name]) or (isinstance(value, bool) and bool not in _TYPES[name]):
+            expected = " or ".join(t.__name__ for t in _TYPES[name])
+            raise ConfigError(f"{path}: [tool.repro-nb] {key} must be {expected}, not {type(value).__name__}")
+        values[name] = tuple(str(v) for v in value) if isinstance(value, list) else value
+    return _validated(Settings(source=path, **values))
+
+
+def _validated(settings: Settings) -> Settings:
+    if settings.timeout < 0 or settings.startup_timeout <= 0:
+        raise ConfigError("timeouts must be positive (timeout 0 means no limit)")
+    if settings.rtol < 0 or settings.atol < 0:
+        raise ConfigError("rtol and atol must be >= 0")
+    if settings.jobs < 1:
+        raise ConfigError("jobs must be at least 1")
+    if not 0 <= settings.image_pixel_tolerance <= 255:
+        raise ConfigError("image_pixel_tolerance must be between 0 and 255")
+    for pattern in settings.masks:
+        # Fail where the configuration is read, naming the pattern, not in the middle of
+        # a check (or once per notebook in the pytest plugin).
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"invalid mask regex {pattern!r}: {exc}") from exc
+    if settings.disable_masks:
+        from ..compare.normalize import BUILTIN_MASK_NAMES
+
+        unknown = sorted(set(settings.disable_masks) - set(BUILTIN_MASK_NAMES))
+        if unknown:
+            raise ConfigError(f"unknown built-in mask(s) in disable_masks: {', '.join(unknown)}; "
+                              f"known: {', '.join(BUILTIN_MASK_NAMES)}")
+    return settings

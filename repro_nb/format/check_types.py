@@ -1,0 +1,169 @@
+"""The check result's typed model and vocabulary (``schema/check-v1.schema.json``).
+
+One vocabulary from the comparator to the report to the panel: a cell's outcome is one
+of :data:`CellOutcome` everywhere — :mod:`repro_nb.compare` gives the outcomes a
+comparison can tell (:data:`CompareOutcome`), the checker adds what only a run can tell
+(``not-run``, ``not-stored``), the JSON report, the HTML/JUnit/terminal reports and the
+lab panel (whose types are generated from the same schema) use the same words.
+
+The TypedDicts are the JSON forms the dataclasses of the checker serialize to and the
+server and the reports read; ``tests/format/test_types.py`` keeps them in step with the
+schema.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+Verdict = Literal["reproduced", "drifted", "failed", "error"]
+"""A notebook's verdict: exit code 0, 1, 1, 2."""
+
+CellOutcome = Literal["reproduced", "drifted", "failed", "not-run", "skipped", "not-stored", "added", "removed"]
+"""What happened to one code cell:
+
+``reproduced``  every compared output came back (within tolerance, after masking);
+``drifted``     an output differs, or a stored error is gone;
+``failed``      the cell raised a new or a different error, timed out, or its kernel died;
+``not-run``     execution stopped before the cell;
+``skipped``     its outputs are not compared (a ``repro-skip`` tag, an nbval marker);
+``not-stored``  the stored notebook has no outputs for it (never executed when saved);
+``added`` / ``removed``  the cell exists only in the re-run / only in the stored notebook.
+"""
+
+CompareOutcome = Literal["reproduced", "drifted", "failed", "skipped", "added", "removed"]
+"""The outcomes a comparison of two notebooks can tell by itself (a subset of :data:`CellOutcome`)."""
+
+RunStatus = Literal["ok", "error", "timeout", "dead-kernel", "kernel-failed"]
+FailureKind = Literal["error", "timeout", "dead-kernel", "kernel-failed"]
+DiffKind = Literal[
+    "text", "numeric", "image", "mime-missing", "mime-added", "output-missing", "output-added", "error",
+]
+CauseKind = Literal[
+    "exception", "timeout", "dead-kernel", "hidden-state", "data-changed", "data-missing",
+    "data-unrecorded", "package-changed", "package-missing", "unseeded-rng", "hash-order",
+    "out-of-order", "environment", "numeric-noise",
+]
+Confidence = Literal["high", "medium", "low"]
+Severity = Literal["high", "medium", "low"]
+DataDriftStatus = Literal["changed", "missing", "unrecorded"]
+
+#: A number, or "inf"/"-inf"/"nan" (strict JSON), or null.
+JsonFloat = float | str | None
+
+
+class OutputDiffJson(TypedDict):
+    kind: DiffKind
+    output_index: int | None
+    mime: str | None
+    expected: str | None
+    actual: str | None
+    expected_length: int | None
+    actual_length: int | None
+    unified_diff: list[str]
+    max_abs_diff: JsonFloat
+    max_rel_diff: JsonFloat
+    pixel_fraction: JsonFloat
+    numbers_changed: list[list[str]]
+    traceback: list[str]
+    note: str | None
+
+
+class CauseJson(TypedDict):
+    kind: CauseKind
+    message: str
+    confidence: Confidence
+    origin_index: int | None
+    details: dict[str, Any]
+
+
+class FailureJson(TypedDict):
+    kind: FailureKind
+    cell_index: int | None
+    ename: str
+    evalue: str
+    traceback: str
+
+
+class CellResultJson(TypedDict):
+    index: int | None
+    actual_index: int | None
+    cell_id: str | None
+    status: CellOutcome
+    execution_count: int | None
+    diffs: list[OutputDiffJson]
+    causes: list[CauseJson]
+    failure: FailureJson | None
+    skip_reason: str | None
+
+
+class DataDriftJson(TypedDict):
+    path: str
+    status: DataDriftStatus
+    old_hash: str | None
+    new_hash: str | None
+    read_by: list[int]
+
+
+class PackageDriftJson(TypedDict):
+    distribution: str
+    old: str | None
+    new: str | None
+    imported_by: list[int]
+
+
+class EnvironmentDifferenceJson(TypedDict):
+    field: str
+    old: str | None
+    new: str | None
+    severity: Severity
+
+
+class NotebookResultJson(TypedDict):
+    path: str
+    verdict: Verdict
+    message: str
+    has_record: bool
+    run_status: RunStatus | None
+    duration_s: float
+    cells: list[CellResultJson]
+    data: list[DataDriftJson]
+    packages: list[PackageDriftJson]
+    environment: list[EnvironmentDifferenceJson]
+    warnings: list[str]
+
+
+class ToolJson(TypedDict):
+    name: str
+    version: str
+
+
+class SummaryJson(TypedDict):
+    notebooks: int
+    reproduced: int
+    drifted: int
+    failed: int
+    error: int
+
+
+class CheckReportJson(TypedDict):
+    """The whole document ``repro-nb check --json FILE`` writes."""
+
+    schema_version: int
+    tool: ToolJson
+    created_at: str
+    command: str | None
+    summary: SummaryJson
+    notebooks: list[NotebookResultJson]
+
+
+#: The schema definition each type describes (``None``: the document itself).
+DEFINITIONS: dict[str | None, type] = {
+    "diff": OutputDiffJson,
+    "cause": CauseJson,
+    "failure": FailureJson,
+    "cell": CellResultJson,
+    "data_drift": DataDriftJson,
+    "package_drift": PackageDriftJson,
+    "environment_difference": EnvironmentDifferenceJson,
+    "notebook": NotebookResultJson,
+    None: CheckReportJson,
+}

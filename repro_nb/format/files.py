@@ -1,0 +1,103 @@
+"""Atomic file writes and safe notebook reading.
+
+A crash or a full disk half-way through a write must leave the previous file intact, so
+every write goes to a temporary file in the same directory, is flushed and fsync'ed, and
+then replaces the target with :func:`os.replace` (atomic on POSIX and Windows).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotebookReadError, NotebookWriteError
+
+if TYPE_CHECKING:
+    import nbformat
+
+# nbformat is imported inside the notebook functions: this module also serves the
+# in-kernel recorder (sidecars, caches), where importing nbformat and jsonschema would
+# cost seconds on the first use.
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (UTF-8), keeping the file's permissions."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = target.stat().st_mode & 0o777 if target.exists() else None
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise NotebookWriteError(str(target), exc.strerror or str(exc)) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise NotebookWriteError(str(target), exc.strerror or str(exc)) from exc
+        raise
+
+
+def atomic_write_json(path: str | os.PathLike[str], data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
+    """Read a notebook as nbformat 4, with a specific error for every way it can fail."""
+    import nbformat
+    from nbformat.reader import NotJSONError
+
+    p = str(path)
+    try:
+        with open(p, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError as exc:
+        raise NotebookReadError(p, "no such file") from exc
+    except IsADirectoryError as exc:
+        raise NotebookReadError(p, "is a directory") from exc
+    except UnicodeDecodeError as exc:
+        raise NotebookReadError(p, "not UTF-8 text") from exc
+    except OSError as exc:
+        raise NotebookReadError(p, exc.strerror or str(exc)) from exc
+    if not text.strip():
+        raise NotebookReadError(p, "the file is empty")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookReadError(p, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise NotebookReadError(p, "not a Jupyter notebook (no 'cells')")
+    major = raw.get("nbformat")
+    if major != 4:
+        raise NotebookReadError(
+            p,
+            f"nbformat {major} is not supported; convert it with "
+            "`jupyter nbconvert --to notebook --nbformat 4`",
+        )
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except (NotJSONError, ValueError, KeyError, TypeError) as exc:
+        raise NotebookReadError(p, f"malformed notebook: {exc}") from exc
+    return nb
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: str | os.PathLike[str]) -> None:
+    """Write a notebook atomically."""
+    import nbformat
+
+    atomic_write_text(path, nbformat.writes(nb, version=4) + "\n")

@@ -1,0 +1,118 @@
+"""``%repro_seed``, ``%repro_data``, ``%repro``, ``%repro_save``: thin IPython magics.
+
+They parse arguments and delegate to the session's :class:`~repro_nb.kernel.recorder.Recorder`;
+user mistakes raise ``UsageError`` (shown as a one-line message, not a traceback).
+
+``%load_ext repro_nb`` declares them lazily where IPython can (``register_lazy``): this
+module, its argument parsers and the HTML renderer are imported the first time one of
+them is used, not in every recorded kernel.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from . import view
+from .recorder import Recorder
+from ..errors import ReproError
+from .registry import current_recorder
+
+_MAX_SEED = 2**32 - 1  # NumPy's legacy global RNG takes seeds below 2**32
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """Called by IPython the first time one of the lazily declared magics is used."""
+    ip.register_magics(ReproMagics(ip))
+
+
+@magics_class
+class ReproMagics(Magics):
+    """The magics; they act on whichever recorder the shell has now (none after ``%unload_ext``)."""
+
+    def _recorder(self) -> Recorder:
+        recorder = current_recorder(self.shell)
+        if recorder is None:
+            raise UsageError("repro-nb is not recording: run %load_ext repro_nb first")
+        return recorder
+
+    @magic_arguments()
+    @argument("seed", nargs="?", default=None, help="the seed (0 ≤ N < 2**32); omitted: pick one, print it and record it")
+    @line_magic
+    def repro_seed(self, line: str) -> None:
+        """Seed every random number generator in the session at once and record it.
+
+        Seeds Python's ``random``, NumPy's global RNG, PyTorch (CPU and CUDA) and
+        TensorFlow: those already imported now, the others as soon as they are imported. NumPy ``Generator`` objects are
+        created by your code: pass them the same seed (``np.random.default_rng(N)``).
+        """
+        recorder = self._recorder()
+        args = parse_argstring(self.repro_seed, line)
+        if args.seed is None:
+            seed = secrets.randbelow(_MAX_SEED)
+            print(f"repro-nb: seeded every RNG with {seed} (write %repro_seed {seed} to keep it)")
+        else:
+            try:
+                seed = int(args.seed, 0)
+            except ValueError:
+                raise UsageError(f"%repro_seed: the seed must be an integer, not {args.seed!r}") from None
+            if not 0 <= seed <= _MAX_SEED:
+                raise UsageError(f"%repro_seed: the seed must be between 0 and {_MAX_SEED}, not {seed}")
+        # NumPy, PyTorch, TensorFlow imported later in the session get the same seed the
+        # moment their import finishes.
+        recorder.seeds.seed_all(seed)
+        if self.shell is not None:
+            self.shell.user_ns["REPRO_SEED"] = seed
+
+    @magic_arguments()
+    @argument("paths", nargs="+", help="files or directories to pin (a directory gets a manifest hash)")
+    @line_magic
+    def repro_data(self, line: str) -> None:
+        """Pin data files or directories: record their hashes now and report later changes."""
+        recorder = self._recorder()
+        args = parse_argstring(self.repro_data, line)
+        problems: list[str] = []
+        for path in args.paths:
+            item = recorder.pin(os.path.expanduser(path))
+            if item["status"] != "ok":
+                problems.append(f"{path}: {item['status']}")
+                continue
+            what = f"{item.get('files', 0)} files, " if item.get("kind") == "directory" else ""
+            print(f"pinned {item['path']}: {what}{item.get('size', 0)} bytes, {item['hash'][:20]}…")
+            for skipped in item.get("skipped", [])[:5]:
+                print(f"  not hashed: {skipped}")
+        if problems:
+            raise UsageError("%repro_data could not pin: " + "; ".join(problems))
+
+    @magic_arguments()
+    @argument("--json", action="store_true", help="print the raw record as JSON")
+    @line_magic
+    def repro(self, line: str) -> None:
+        """Show the record so far: warnings first, then seeds, data, packages, environment."""
+        recorder = self._recorder()
+        args = parse_argstring(self.repro, line)
+        recorder.warnings.extend(recorder.check_pins())
+        record = recorder.notebook_record()
+        if args.json:
+            print(json.dumps(record, indent=1))
+            return
+        display({"text/plain": view.to_text(record), "text/html": view.to_html(record)}, raw=True)
+
+    @magic_arguments()
+    @argument("path", nargs="?", default=None, help="where to write (default: <notebook>.repro.json beside the notebook)")
+    @line_magic
+    def repro_save(self, line: str) -> None:
+        """Write the record to a sidecar file, for frontends that cannot store notebook metadata."""
+        recorder = self._recorder()
+        args = parse_argstring(self.repro_save, line)
+        try:
+            target = recorder.save_sidecar(os.path.expanduser(args.path) if args.path else None)
+        except ReproError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"repro-nb: record written to {target}")
