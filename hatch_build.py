@@ -5,6 +5,7 @@ C file). Without a C compiler the build still succeeds, with a warning: the pack
 is then pure Python and the recorder uses its Python hook, slower but the same.
 ``REPRO_NB_NO_C_HOOK=1`` skips the compilation on purpose (a pure-Python wheel).
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,9 @@ class AuditHookBuild(BuildHookInterface):  # type: ignore[type-arg]
         try:
             built = self._compile()
         except Exception as exc:  # noqa: BLE001 - any failure means: ship the Python hook
-            self.app.display_warning(f"repro-nb: the C audit hook was not built ({exc}); "
-                                     "the recorder will use its pure-Python hook")
+            self.app.display_warning(
+                f"repro-nb: the C audit hook was not built ({exc}); the recorder will use its pure-Python hook"
+            )
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
@@ -43,8 +45,12 @@ class AuditHookBuild(BuildHookInterface):  # type: ignore[type-arg]
             # writes its reports); the module itself is built in place, beside the .c.
             with warnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="repro-nb-build-") as scratch:
                 warnings.simplefilter("ignore")  # setuptools' notes about setup.py, not ours
-                dist = Distribution({"name": "repro-nb", "ext_modules": [
-                    Extension("repro_nb.kernel._audit", ["repro_nb/kernel/_audit.c"])]})
+                dist = Distribution(
+                    {
+                        "name": "repro-nb",
+                        "ext_modules": [Extension("repro_nb.kernel._audit", ["repro_nb/kernel/_audit.c"])],
+                    }
+                )
                 command = build_ext(dist)
                 command.inplace = True
                 command.build_temp = os.path.join(scratch, "temp")

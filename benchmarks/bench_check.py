@@ -20,6 +20,7 @@ machine is shared and wall time moves with the load of other sessions.
 
 Everything runs on copies in a temporary directory; ``notebooks/`` is not touched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,10 +73,13 @@ def generated_notebook(cells: int) -> dict[str, object]:
         else:
             sources.append(f"for step in range(3):\n    print('step', step, 'of cell {i}')")
     return {
-        "nbformat": 4, "nbformat_minor": 5,
+        "nbformat": 4,
+        "nbformat_minor": 5,
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": src, "outputs": [],
-                   "execution_count": None} for i, src in enumerate(sources)],
+        "cells": [
+            {"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": src, "outputs": [], "execution_count": None}
+            for i, src in enumerate(sources)
+        ],
     }
 
 
@@ -118,8 +122,10 @@ def alternate(commands: dict[str, list[str]], cwd: Path, repeat: int) -> dict[st
         order = list(commands) if rep % 2 == 0 else list(reversed(commands))
         for name in order:
             samples[name].append(timed(commands[name], cwd))
-            print(f"  {name} #{rep + 1}: {samples[name][-1][0]:.2f} s wall, {samples[name][-1][1]:.2f} s CPU",
-                  file=sys.stderr)
+            print(
+                f"  {name} #{rep + 1}: {samples[name][-1][0]:.2f} s wall, {samples[name][-1][1]:.2f} s CPU",
+                file=sys.stderr,
+            )
     return samples
 
 
@@ -161,35 +167,63 @@ def main() -> None:
         overhead = alternate(commands, base / "one", args.repeat)
 
         print("table 2: --jobs 2 vs serial on 8 notebooks", file=sys.stderr)
-        parallel = alternate({
-            "serial": [REPRO_NB, "check", "-q", "eight"],
-            "--jobs 2": [REPRO_NB, "check", "-q", "--jobs", "2", "eight"],
-        }, base, args.jobs_repeat)
+        parallel = alternate(
+            {
+                "serial": [REPRO_NB, "check", "-q", "eight"],
+                "--jobs 2": [REPRO_NB, "check", "-q", "--jobs", "2", "eight"],
+            },
+            base,
+            args.jobs_repeat,
+        )
 
     pm_wall, pm_cpu = medians(overhead["papermill"])
     ck_wall, ck_cpu = medians(overhead["repro-nb check"])
     serial = medians(parallel["serial"])
     jobs = medians(parallel["--jobs 2"])
     load = os.getloadavg()
-    print(f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
-          f"load average after the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}\n")
-    print(f"Table 1 — {len(names)} notebooks ({', '.join(names)}), one process each, "
-          f"median of {args.repeat} alternating runs after one warm-up each\n")
-    print(table([
-        ("bare papermill", "python -c <papermill.execute_notebook loop> NB…", (pm_wall, pm_cpu), "baseline"),
-        ("repro-nb check", "repro-nb check -q NB…", (ck_wall, ck_cpu),
-         f"wall {percent(ck_wall, pm_wall)}, CPU {percent(ck_cpu, pm_cpu)}"),
-    ]))
+    print(
+        f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
+        f"load average after the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}\n"
+    )
+    print(
+        f"Table 1 — {len(names)} notebooks ({', '.join(names)}), one process each, "
+        f"median of {args.repeat} alternating runs after one warm-up each\n"
+    )
+    print(
+        table(
+            [
+                ("bare papermill", "python -c <papermill.execute_notebook loop> NB…", (pm_wall, pm_cpu), "baseline"),
+                (
+                    "repro-nb check",
+                    "repro-nb check -q NB…",
+                    (ck_wall, ck_cpu),
+                    f"wall {percent(ck_wall, pm_wall)}, CPU {percent(ck_cpu, pm_cpu)}",
+                ),
+            ]
+        )
+    )
     verdict = "meets" if ck_wall <= pm_wall * 1.10 else "misses"
-    print(f"\nOverhead of checking: {percent(ck_wall, pm_wall)} wall time ({verdict} the ≤ 10 % goal), "
-          f"{percent(ck_cpu, pm_cpu)} CPU time.\n")
-    print(f"Table 2 — 8 notebooks (2 copies of the 4 above, each in its own directory), "
-          f"median of {args.jobs_repeat} alternating runs after one warm-up each\n")
-    print(table([
-        ("serial", "repro-nb check -q eight/", serial, "baseline"),
-        ("--jobs 2", "repro-nb check -q --jobs 2 eight/", jobs,
-         f"wall {percent(jobs[0], serial[0])} (speed-up {serial[0] / jobs[0]:.2f}×), CPU {percent(jobs[1], serial[1])}"),
-    ]))
+    print(
+        f"\nOverhead of checking: {percent(ck_wall, pm_wall)} wall time ({verdict} the ≤ 10 % goal), "
+        f"{percent(ck_cpu, pm_cpu)} CPU time.\n"
+    )
+    print(
+        f"Table 2 — 8 notebooks (2 copies of the 4 above, each in its own directory), "
+        f"median of {args.jobs_repeat} alternating runs after one warm-up each\n"
+    )
+    print(
+        table(
+            [
+                ("serial", "repro-nb check -q eight/", serial, "baseline"),
+                (
+                    "--jobs 2",
+                    "repro-nb check -q --jobs 2 eight/",
+                    jobs,
+                    f"wall {percent(jobs[0], serial[0])} (speed-up {serial[0] / jobs[0]:.2f}×), CPU {percent(jobs[1], serial[1])}",
+                ),
+            ]
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the time from ``begin_cell`` to the message being serialised, median of ``--cell
 cells. The frontend's own work, parsing the message and writing it into the
 notebook's metadata, grows with the message size too. It is not measured here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from repro_nb.kernel.recorder import Recorder
 from repro_nb.kernel.channel import CommChannel
+from repro_nb.kernel.recorder import Recorder
 
 
 class SerialisingComm:

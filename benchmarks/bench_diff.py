@@ -34,8 +34,7 @@ from repro_nb.compare import CompareOptions, compare_notebooks
 def html_table(rng: np.random.Generator, rows: int) -> str:
     """A pandas-like HTML table of floats."""
     body = "".join(
-        f"<tr><th>{r}</th>" + "".join(f"<td>{v:.6f}</td>" for v in rng.random(6)) + "</tr>\n"
-        for r in range(rows)
+        f"<tr><th>{r}</th>" + "".join(f"<td>{v:.6f}</td>" for v in rng.random(6)) + "</tr>\n" for r in range(rows)
     )
     head = "<tr><th></th>" + "".join(f"<th>col_{c}</th>" for c in range(6)) + "</tr>\n"
     return f'<table border="1" class="dataframe">\n<thead>{head}</thead>\n<tbody>{body}</tbody></table>'
@@ -51,7 +50,7 @@ def log_chunks(rng: np.random.Generator, cell: int, lines: int) -> list[str]:
         f"epoch {cell}:{i:04d} loss={v:.6f} accuracy={1 - v / 3:.4f} lr=0.001\n"
         for i, v in enumerate(rng.random(lines))
     ]
-    return ["".join(text[i:i + 40]) for i in range(0, lines, 40)]
+    return ["".join(text[i : i + 40]) for i in range(0, lines, 40)]
 
 
 def plot_png(rng: np.random.Generator, width: int = 200, height: int = 150) -> str:
@@ -68,16 +67,22 @@ def plot_png(rng: np.random.Generator, width: int = 200, height: int = 150) -> s
 def cell_outputs(rng: np.random.Generator, cell: int) -> list[NotebookNode]:
     kind = cell % 4
     if kind == 0:
-        return [new_output("execute_result", execution_count=cell, data={
-            "text/plain": array_repr(rng, 80), "text/html": html_table(rng, 70)})]
+        return [
+            new_output(
+                "execute_result",
+                execution_count=cell,
+                data={"text/plain": array_repr(rng, 80), "text/html": html_table(rng, 70)},
+            )
+        ]
     if kind == 1:
-        return [new_output("stream", name="stdout", text=chunk)
-                for chunk in log_chunks(rng, cell, 200)]
+        return [new_output("stream", name="stdout", text=chunk) for chunk in log_chunks(rng, cell, 200)]
     if kind == 2 and cell % 8 == 2:
-        return [new_output("display_data", data={
-            "image/png": plot_png(rng), "text/plain": "<Figure size 640x480 with 1 Axes>"})]
-    return [new_output("execute_result", execution_count=cell,
-                       data={"text/plain": array_repr(rng, 160)})]
+        return [
+            new_output(
+                "display_data", data={"image/png": plot_png(rng), "text/plain": "<Figure size 640x480 with 1 Axes>"}
+            )
+        ]
+    return [new_output("execute_result", execution_count=cell, data={"text/plain": array_repr(rng, 160)})]
 
 
 def build_expected(cells: int, seed: int) -> NotebookNode:
@@ -86,8 +91,12 @@ def build_expected(cells: int, seed: int) -> NotebookNode:
     for index in range(cells):
         if index % 10 == 0:
             notebook_cells.append(new_markdown_cell(f"## Section {index // 10}"))
-        code = new_code_cell(f"result_{index} = step({index})", id=f"cell-{index}",
-                             execution_count=index + 1, outputs=cell_outputs(rng, index))
+        code = new_code_cell(
+            f"result_{index} = step({index})",
+            id=f"cell-{index}",
+            execution_count=index + 1,
+            outputs=cell_outputs(rng, index),
+        )
         notebook_cells.append(code)
     return new_notebook(cells=notebook_cells)
 
@@ -112,8 +121,10 @@ def plant_changes(expected: NotebookNode, fraction: float, seed: int) -> tuple[N
             first.data["text/plain"] = "<Figure size 800x600 with 2 Axes>"
         else:
             first.data["text/plain"] = re.sub(  # bump the leading digit of one number
-                r"(\d)\.(\d)", lambda m: f"{(int(m[1]) + 1) % 10}.{m[2]}",
-                first.data["text/plain"], count=1,
+                r"(\d)\.(\d)",
+                lambda m: f"{(int(m[1]) + 1) % 10}.{m[2]}",
+                first.data["text/plain"],
+                count=1,
             )
     if not changed_image:  # make sure one plot changes whatever the sample was
         for cell in code:
@@ -142,9 +153,7 @@ def nbdime_changed_cells(diff: list[Any]) -> int:
     for entry in diff:
         if entry["key"] == "cells" and entry["op"] == "patch":
             return sum(
-                1 if item["op"] == "patch" else
-                len(item["valuelist"]) if item["op"] == "addrange" else
-                item["length"]
+                1 if item["op"] == "patch" else len(item["valuelist"]) if item["op"] == "addrange" else item["length"]
                 for item in entry["diff"]
             )
     return 0
@@ -171,12 +180,12 @@ def reset_nbdime_caches() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=1200, help="code cells (default 1200)")
-    parser.add_argument("--changed", type=float, default=0.01,
-                        help="fraction of code cells changed (default 0.01)")
+    parser.add_argument("--changed", type=float, default=0.01, help="fraction of code cells changed (default 0.01)")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--noise", action="store_true",
-                        help="add masked noise (timestamps, addresses) to every text output")
+    parser.add_argument(
+        "--noise", action="store_true", help="add masked noise (timestamps, addresses) to every text output"
+    )
     args = parser.parse_args()
 
     expected = build_expected(args.cells, args.seed)
@@ -187,13 +196,12 @@ def main() -> None:
     # Round-trip through JSON so both tools see what they would read from disk.
     expected = nbformat.reads(nbformat.writes(expected), as_version=4)
     actual = nbformat.reads(nbformat.writes(actual), as_version=4)
-    size_mb = sum(
-        len(json.dumps(cell.get("outputs", []))) for cell in expected.cells
-    ) / 1e6
+    size_mb = sum(len(json.dumps(cell.get("outputs", []))) for cell in expected.cells) / 1e6
     options = CompareOptions()
 
     ours = best_of(
-        args.repeat, lambda: len(compare_notebooks(expected, actual, options).drifted),
+        args.repeat,
+        lambda: len(compare_notebooks(expected, actual, options).drifted),
         lambda: None,
     )
     theirs = best_of(
@@ -201,9 +209,11 @@ def main() -> None:
         lambda: nbdime_changed_cells(nbdime_notebooks.diff_notebooks(expected, actual)),
         reset_nbdime_caches,
     )
-    print(f"notebooks: {args.cells} code cells, {size_mb:.1f} MB of outputs each, "
-          f"{planted} code cells changed{' + noise in every cell' if args.noise else ''}; "
-          f"best of {args.repeat}")
+    print(
+        f"notebooks: {args.cells} code cells, {size_mb:.1f} MB of outputs each, "
+        f"{planted} code cells changed{' + noise in every cell' if args.noise else ''}; "
+        f"best of {args.repeat}"
+    )
     print("| tool | seconds | cells reported changed |")
     print("|---|---:|---:|")
     print(f"| repro_nb.compare.compare_notebooks | {ours[0]:.3f} | {ours[1]} |")

@@ -88,9 +88,7 @@ def readinto_loop(path: Path, hasher: object) -> str:
     return str(hasher.hexdigest())  # type: ignore[attr-defined]
 
 
-def run_round_robin(
-    path: Path, candidates: list[tuple[str, Callable[[], object]]], repeat: int
-) -> dict[str, float]:
+def run_round_robin(path: Path, candidates: list[tuple[str, Callable[[], object]]], repeat: int) -> dict[str, float]:
     """Median seconds per candidate, interleaving candidates within each round.
 
     Interleaving spreads any background load (this is a shared 2-core machine) over
@@ -171,18 +169,12 @@ def main(argv: list[str] | None = None) -> int:
             candidates.append(("blake3 multithread (update_mmap)", b3_mt))
             crypto |= {"blake3 single-thread (readinto 4 MiB)", "blake3 multithread (update_mmap)"}
         if xxhash is not None:
-            candidates.append(
-                ("xxh3_128 (readinto 4 MiB)", lambda: readinto_loop(path, xxhash.xxh3_128()))
-            )
+            candidates.append(("xxh3_128 (readinto 4 MiB)", lambda: readinto_loop(path, xxhash.xxh3_128())))
         b3sum = shutil.which("b3sum")
         if b3sum is not None:
-            version = subprocess.run(
-                [b3sum, "--version"], capture_output=True, text=True, check=False
-            ).stdout.strip()
+            version = subprocess.run([b3sum, "--version"], capture_output=True, text=True, check=False).stdout.strip()
             name = f"`{version}` command (incl. process start)"
-            candidates.append(
-                (name, lambda: subprocess.run([b3sum, str(path)], capture_output=True, check=True))
-            )
+            candidates.append((name, lambda: subprocess.run([b3sum, str(path)], capture_output=True, check=True)))
             crypto.add(name)
         else:
             print("  b3sum not on PATH: skipped", file=sys.stderr)

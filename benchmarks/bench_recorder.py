@@ -25,6 +25,7 @@ Two measurements, each in one run so that both sides see the same machine load:
 Goals (issue 2): under 1 ms median added per trivial cell; ≤ 5 % on the realistic
 notebook. Prints a Markdown table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,14 @@ class Kernel:
         return str(msg["header"]["msg_id"])
 
     def run(self, code: str, timeout: float = 120) -> float:
-        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                   "allow_stdin": False, "stop_on_error": True}
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
         started = time.perf_counter()
         msg_id = self._send("execute_request", content)
         while True:
@@ -93,8 +100,14 @@ class Kernel:
 
     def evaluate(self, expression: str) -> Any:
         """The value of an expression in the kernel, for plain data (a user expression: no cell, no history)."""
-        content = {"code": "", "silent": True, "store_history": False, "user_expressions": {"x": expression},
-                   "allow_stdin": False, "stop_on_error": True}
+        content = {
+            "code": "",
+            "silent": True,
+            "store_history": False,
+            "user_expressions": {"x": expression},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
         msg_id = self._send("execute_request", content)
         while True:
             reply = self.client.get_shell_msg(timeout=60)
@@ -113,8 +126,11 @@ class Kernel:
                 msg = self.client.get_iopub_msg(timeout=1)
             except queue.Empty:
                 continue
-            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
-                    and msg["content"]["execution_state"] == "idle"):
+            if (
+                msg["parent_header"].get("msg_id") == msg_id
+                and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"
+            ):
                 return
 
     def open_comm(self, target: str) -> None:
@@ -155,7 +171,7 @@ def bench_trivial(cells: int, workdir: Path) -> list[TrivialResult]:
                 variants[name].run("x = 1")
         times: dict[str, list[float]] = {name: [] for name in names}
         for i in range(cells):
-            rotated = names[i % len(names):] + names[:i % len(names)]
+            rotated = names[i % len(names) :] + names[: i % len(names)]
             for name in rotated:
                 times[name].append(variants[name].run("x = 1"))
     finally:
@@ -209,7 +225,9 @@ def make_realistic(workdir: Path) -> list[str]:
     ]
     for i in range(20):
         cells.append(f"part_{i:02d} = pd.read_csv('data/part_{i:02d}.csv')\npart_{i:02d}.shape")
-    cells.append("frames = [globals()[f'part_{i:02d}'] for i in range(20)]\nallparts = pd.concat(frames, ignore_index=True)")
+    cells.append(
+        "frames = [globals()[f'part_{i:02d}'] for i in range(20)]\nallparts = pd.concat(frames, ignore_index=True)"
+    )
     cells.append("allparts.describe()")
     for k in range(12):
         cells.append(
@@ -219,7 +237,9 @@ def make_realistic(workdir: Path) -> list[str]:
             f"w{k}.round(3)"
         )
     cells.append("noise = rng.normal(size=(500, 500))\nnp.linalg.norm(noise @ noise.T)")
-    cells.append("boot = [allparts.sample(frac=1, replace=True, random_state=i)['a'].mean() for i in range(50)]\nnp.std(boot)")
+    cells.append(
+        "boot = [allparts.sample(frac=1, replace=True, random_state=i)['a'].mean() for i in range(50)]\nnp.std(boot)"
+    )
     cells.append("summary = allparts.groupby((allparts['a'] > 0).astype(int)).mean()\nsummary")
     cells.append("os.makedirs('out', exist_ok=True)\nsummary.to_csv('out/summary.csv')")
     cells.append("with open('out/stats.json', 'w') as fh:\n    json.dump({'n': int(len(allparts))}, fh)")
@@ -338,12 +358,21 @@ def kernel_instructions(workdir: Path, cells: list[str], tag: str) -> int:
     spec_dir = workdir / f"spec-{tag}" / "callgrind"
     spec_dir.mkdir(parents=True)
     out = workdir / f"callgrind-{tag}.out"
-    argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-            "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    argv = [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={out}",
+        sys.executable,
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+    ]
     (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "callgrind", "language": "python"}))
     env = kernel_env(PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    manager = KernelManager(kernel_name="callgrind",
-                            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir.parent)]))
+    manager = KernelManager(
+        kernel_name="callgrind", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir.parent)])
+    )
     manager.shutdown_wait_time = 600  # a graceful exit, or callgrind writes nothing
     manager.start_kernel(cwd=str(workdir / "realistic"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     client = manager.client()
@@ -395,9 +424,14 @@ def bench_instructions(workdir: Path) -> InstructionResult:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cells", type=int, default=500, help="trivial cells per kernel (default 500)")
-    parser.add_argument("--repeat", type=int, default=30, help="runs of the realistic notebook per variant (default 30)")
-    parser.add_argument("--instructions", action="store_true",
-                        help="also count the realistic notebook's instructions under valgrind (a few minutes)")
+    parser.add_argument(
+        "--repeat", type=int, default=30, help="runs of the realistic notebook per variant (default 30)"
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the realistic notebook's instructions under valgrind (a few minutes)",
+    )
     args = parser.parse_args()
     if args.instructions and shutil.which("valgrind") is None:
         parser.error("--instructions needs valgrind (apt-get install valgrind)")
@@ -414,9 +448,11 @@ def main() -> int:
     import pandas
 
     load = os.getloadavg()
-    print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"numpy {numpy.__version__}, pandas {pandas.__version__}; load average after run: "
-          f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
+    print(
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"numpy {numpy.__version__}, pandas {pandas.__version__}; load average after run: "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
+    )
     print()
     print(f"1. {args.cells} trivial cells (`x = 1`) per kernel, round-robin; execute request → reply")
     print()
@@ -426,28 +462,42 @@ def main() -> int:
         added = "—" if row.added_ms is None else f"{row.added_ms:+.3f}"
         print(f"| {row.name} | {row.median_ms:.3f} | {row.p90_ms:.3f} | {added} |")
     print()
-    print(f"2. realistic notebook ({realistic.cells} cells; `%load_ext repro_nb` as the first line of the first "
-          f"cell), {args.repeat} fresh-kernel runs per variant, ABBA order; sum of request → reply")
+    print(
+        f"2. realistic notebook ({realistic.cells} cells; `%load_ext repro_nb` as the first line of the first "
+        f"cell), {args.repeat} fresh-kernel runs per variant, ABBA order; sum of request → reply"
+    )
     print()
     print("| variant | median s | min s | max s | kernel CPU s (median) |")
     print("|---|---:|---:|---:|---:|")
-    for name, runs, cpu in (("plain", realistic.plain_s, realistic.plain_cpu),
-                            ("repro_nb", realistic.repro_s, realistic.repro_cpu)):
-        print(f"| {name} | {statistics.median(runs):.3f} | {min(runs):.3f} | {max(runs):.3f} | "
-              f"{statistics.median(cpu):.3f} |")
-    print(f"| **overhead** | **{realistic.overhead * 100:+.1f} %** | {realistic.overhead_min * 100:+.1f} % | | "
-          f"{realistic.overhead_cpu * 100:+.1f} % |")
+    for name, runs, cpu in (
+        ("plain", realistic.plain_s, realistic.plain_cpu),
+        ("repro_nb", realistic.repro_s, realistic.repro_cpu),
+    ):
+        print(
+            f"| {name} | {statistics.median(runs):.3f} | {min(runs):.3f} | {max(runs):.3f} | "
+            f"{statistics.median(cpu):.3f} |"
+        )
+    print(
+        f"| **overhead** | **{realistic.overhead * 100:+.1f} %** | {realistic.overhead_min * 100:+.1f} % | | "
+        f"{realistic.overhead_cpu * 100:+.1f} % |"
+    )
     print()
-    print(f"median of the paired differences (each run against the one next to it): "
-          f"{realistic.overhead_paired * 100:+.1f} %")
+    print(
+        f"median of the paired differences (each run against the one next to it): "
+        f"{realistic.overhead_paired * 100:+.1f} %"
+    )
     print()
     for name, runs in (("plain", realistic.plain_gc), ("repro_nb", realistic.repro_gc)):
         fulls = sorted({full for full, _ in runs})
         counts = ", ".join(f"{sum(1 for f, _ in runs if f == full)} runs with {full}" for full in fulls)
-        print(f"garbage collection, {name}: median {statistics.median(s for _, s in runs) * 1000:.1f} ms a run; "
-              f"full collections during the notebook: {counts}")
-    print(f"median of the paired differences with garbage collection taken out: "
-          f"{realistic.overhead_without_gc * 100:+.1f} %")
+        print(
+            f"garbage collection, {name}: median {statistics.median(s for _, s in runs) * 1000:.1f} ms a run; "
+            f"full collections during the notebook: {counts}"
+        )
+    print(
+        f"median of the paired differences with garbage collection taken out: "
+        f"{realistic.overhead_without_gc * 100:+.1f} %"
+    )
     if instructions is not None:
         print()
         print("3. the same notebook's instructions, kernel under callgrind (one run each; ±0.5 % between runs)")
@@ -461,12 +511,16 @@ def main() -> int:
     print()
     added_ms = next(r.added_ms for r in trivial if r.name == "repro_nb") or 0.0
     print(f"trivial cell: {added_ms:+.3f} ms median added (goal < 1 ms): {'met' if added_ms < 1 else 'MISSED'}")
-    print(f"realistic notebook, wall time: {realistic.overhead * 100:+.1f} % of the medians, "
-          f"{realistic.overhead_paired * 100:+.1f} % paired (goal ≤ 5 %): "
-          f"{'met' if max(realistic.overhead, realistic.overhead_paired) <= 0.05 else 'MISSED'}")
+    print(
+        f"realistic notebook, wall time: {realistic.overhead * 100:+.1f} % of the medians, "
+        f"{realistic.overhead_paired * 100:+.1f} % paired (goal ≤ 5 %): "
+        f"{'met' if max(realistic.overhead, realistic.overhead_paired) <= 0.05 else 'MISSED'}"
+    )
     if instructions is not None:
-        print(f"realistic notebook, instructions: {instructions.overhead * 100:+.1f} % (goal ≤ 5 %): "
-              f"{'met' if instructions.overhead <= 0.05 else 'MISSED'}")
+        print(
+            f"realistic notebook, instructions: {instructions.overhead * 100:+.1f} % (goal ≤ 5 %): "
+            f"{'met' if instructions.overhead <= 0.05 else 'MISSED'}"
+        )
     return 0
 
 

@@ -13,6 +13,7 @@ The same calls take 4–8× less in a loop in one process: between two cells the
 own work pushes the recorder's code and data out of the CPU caches, so only a
 measurement in a working kernel gives the time a session pays.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,11 +88,15 @@ def main() -> int:
         begin, end = median_us("begin", index, 0), median_us("end", index, 0)
         totals["begin"] += begin
         totals["end"] += end
-        print(f"| {index + 1} | {begin:.0f} ({median_us('begin', index, 1):.0f}) | {end:.0f} "
-              f"({median_us('end', index, 1):.0f}) | `{code.splitlines()[0][:48]}` |")
+        print(
+            f"| {index + 1} | {begin:.0f} ({median_us('begin', index, 1):.0f}) | {end:.0f} "
+            f"({median_us('end', index, 1):.0f}) | `{code.splitlines()[0][:48]}` |"
+        )
     print()
-    print(f"sum over the notebook: begin_cell {totals['begin'] / 1000:.1f} ms, end_cell {totals['end'] / 1000:.1f} ms "
-          "(`%load_ext` itself, in a cell of its own, is not counted)")
+    print(
+        f"sum over the notebook: begin_cell {totals['begin'] / 1000:.1f} ms, end_cell {totals['end'] / 1000:.1f} ms "
+        "(`%load_ext` itself, in a cell of its own, is not counted)"
+    )
     return 0
 
 

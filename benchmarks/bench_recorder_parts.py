@@ -10,6 +10,7 @@ recorder loaded but recording no cell, and the recorder recording every cell. Co
 move by about ±5 M between runs (the kernel's imports start threads); BLAS runs on one
 thread and hash randomisation is fixed, for every variant alike.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,19 +57,43 @@ for number, code in enumerate(cells, 1):
         recorder.end_cell(number)
 """
 
-VARIANTS = ("plain", "audit hook", "import repro_nb.kernel.extension", "seed tracker", "file-access monitor",
-            "loaded, recording no cell", "recording every cell")
+VARIANTS = (
+    "plain",
+    "audit hook",
+    "import repro_nb.kernel.extension",
+    "seed tracker",
+    "file-access monitor",
+    "loaded, recording no cell",
+    "recording every cell",
+)
 
 
 def instructions(variant: str, cells_file: Path, workdir: Path, out: Path) -> int:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONPYCACHEPREFIX=str(PYCACHE))
+    env.update(
+        PYTHONHASHSEED="0",
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        PYTHONPYCACHEPREFIX=str(PYCACHE),
+    )
     shutil.rmtree(workdir / "out", ignore_errors=True)
     subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", RUNNER,
-         variant, str(cells_file), str(workdir)],
-        check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            "-c",
+            RUNNER,
+            variant,
+            str(cells_file),
+            str(workdir),
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for line in out.read_text().splitlines():
         if line.startswith(("summary:", "totals:")):
@@ -94,8 +119,10 @@ def main() -> int:
         cells_file = base / "cells.json"
         cells_file.write_text(json.dumps(cells))
         with ThreadPoolExecutor(args.jobs) as pool:
-            futures = {v: pool.submit(instructions, v, cells_file, workdirs[v], base / f"{i}.out")
-                       for i, v in enumerate(VARIANTS)}
+            futures = {
+                v: pool.submit(instructions, v, cells_file, workdirs[v], base / f"{i}.out")
+                for i, v in enumerate(VARIANTS)
+            }
             counts = {v: f.result() for v, f in futures.items()}
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -10,6 +10,7 @@ JupyterLab would.
 
     python notebooks/record_examples.py
 """
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,13 @@ def record_replay(name: str) -> None:
     nb.metadata.pop("repro_nb", None)
     order = nb.metadata["repro_nb_example"]["execution_order"]
     index_of = {cell.get("id"): i for i, cell in enumerate(nb.cells)}
-    client = RecordingClient(nb, observer=ExecutionObserver(notebook_path=path), kernel_name="python3", allow_errors=True,
-                             resources={"metadata": {"path": HERE}})
+    client = RecordingClient(
+        nb,
+        observer=ExecutionObserver(notebook_path=path),
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": HERE}},
+    )
     with client.setup_kernel():
         for cell_id in order:
             index = index_of[cell_id]

@@ -3,9 +3,13 @@
 ``%load_ext repro_nb`` records, cell by cell, what results depended on; ``repro-nb
 check`` re-executes notebooks headless and explains drift.
 """
+
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .format.record_types import Sidecar
 
 from ._version import __version__
 
@@ -24,7 +28,7 @@ def unload_ipython_extension(ip: Any) -> None:
     unload(ip)
 
 
-def current_record() -> dict[str, Any] | None:
+def current_record() -> Sidecar | None:
     """The record of the running session as a sidecar document, or ``None`` when not recording."""
     from .kernel.registry import current_recorder
 

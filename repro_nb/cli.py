@@ -4,6 +4,7 @@ Exit codes (for CI): 0 everything reproduced (or ran), 1 something drifted or fa
 run, 2 usage errors and unreadable input. Every error repro-nb raises on purpose is a
 :class:`~repro_nb.errors.ReproError`, caught once here and printed as one line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._version import __version__
-from .errors import ReproError
 from .check.settings import HELP, Settings, load_settings
+from .errors import ReproError
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
 
@@ -30,9 +31,16 @@ def _compare_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rtol", type=float, help=HELP["rtol"])
     parser.add_argument("--atol", type=float, help=HELP["atol"])
     parser.add_argument("--mask", action="append", dest="masks", metavar="REGEX", help=HELP["masks"])
-    parser.add_argument("--no-default-masks", action="store_false", dest="default_masks", default=None,
-                        help="do not " + HELP["default_masks"])
-    parser.add_argument("--json", metavar="FILE", help="write the result as JSON (schema: repro_nb/format/schema/check-v1)")
+    parser.add_argument(
+        "--no-default-masks",
+        action="store_false",
+        dest="default_masks",
+        default=None,
+        help="do not " + HELP["default_masks"],
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", help="write the result as JSON (schema: repro_nb/format/schema/check-v1)"
+    )
     parser.add_argument("--html", metavar="FILE", help="write a standalone HTML report")
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one test case per notebook)")
     parser.add_argument("--config", metavar="PYPROJECT", help="read [tool.repro-nb] from this file")
@@ -48,8 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     out = run.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", help="where to write the executed notebook (default: NAME.executed.ipynb)")
     out.add_argument("--in-place", action="store_true", help="overwrite the input notebook (atomically)")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
-                     help="papermill parameter (VALUE parsed as JSON when it can be, else a string)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        default=[],
+        help="papermill parameter (VALUE parsed as JSON when it can be, else a string)",
+    )
     run.add_argument("--kernel", help=HELP["kernel"])
     run.add_argument("--timeout", type=float, help=HELP["timeout"])
     run.add_argument("--cwd", help="working directory (default: the notebook's directory)")
@@ -100,8 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings(pyproject=getattr(args, "config", None))
     return settings.override(
-        timeout=getattr(args, "timeout", None), jobs=getattr(args, "jobs", None), kernel=getattr(args, "kernel", None),
-        rtol=getattr(args, "rtol", None), atol=getattr(args, "atol", None),
+        timeout=getattr(args, "timeout", None),
+        jobs=getattr(args, "jobs", None),
+        kernel=getattr(args, "kernel", None),
+        rtol=getattr(args, "rtol", None),
+        atol=getattr(args, "atol", None),
         masks=tuple(settings.masks) + tuple(args.masks) if getattr(args, "masks", None) else None,
         default_masks=getattr(args, "default_masks", None),
     )
@@ -148,8 +166,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"repro-nb: partial result written to {output}", file=sys.stderr)
         return EXIT_DRIFT
     warnings = result.nb.metadata.get("repro_nb", {}).get("warnings", [])
-    print(f"repro-nb: executed {len(result.executed)} cells in {result.duration_s:.1f}s → {output}"
-          + (f" ({len(warnings)} reproducibility warning(s); see `repro-nb show {output}`)" if warnings else ""))
+    print(
+        f"repro-nb: executed {len(result.executed)} cells in {result.duration_s:.1f}s → {output}"
+        + (f" ({len(warnings)} reproducibility warning(s); see `repro-nb show {output}`)" if warnings else "")
+    )
     return EXIT_OK
 
 
@@ -180,8 +200,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     missing = [t for t in args.targets if not os.path.exists(t)]
     if missing:
         raise ReproError(f"no such file or directory: {', '.join(missing)}")
-    paths = collect_notebooks(args.targets, settings.skip,
-                              base_dir=os.path.dirname(settings.source) if settings.source else None)
+    paths = collect_notebooks(
+        args.targets, settings.skip, base_dir=os.path.dirname(settings.source) if settings.source else None
+    )
     if not paths:
         raise ReproError(f"no notebooks found in {', '.join(args.targets)}")
     options = settings.check_options()
@@ -240,9 +261,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     nb = read_notebook(args.notebook)
     record = read_record(nb, args.notebook)
     if record is None:
-        raise ReproError(f"{args.notebook} has no repro-nb record (run it with `repro-nb run` or record it with %load_ext repro_nb)")
+        raise ReproError(
+            f"{args.notebook} has no repro-nb record (run it with `repro-nb run` or record it with %load_ext repro_nb)"
+        )
     if args.json:
-        print(json.dumps({"notebook": record.notebook, "cells": {str(k): v for k, v in sorted(record.cells.items())}}, indent=1))
+        print(
+            json.dumps(
+                {"notebook": record.notebook, "cells": {str(k): v for k, v in sorted(record.cells.items())}}, indent=1
+            )
+        )
     else:
         print(summary.to_text(record.notebook))
     return EXIT_OK

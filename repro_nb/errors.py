@@ -4,6 +4,7 @@ Surfaces (CLI, pytest plugin, magics, server) catch :class:`ReproError` once and
 to an exit code, a test failure, a ``UsageError`` or an HTTP status. Each subclass says
 what went wrong in terms the user can act on.
 """
+
 from __future__ import annotations
 
 
@@ -41,8 +42,7 @@ class KernelNotFoundError(ReproError):
     def __init__(self, kernel_name: str, available: list[str]) -> None:
         avail = ", ".join(sorted(available)) or "none"
         super().__init__(
-            f"no such kernel: {kernel_name!r} (installed kernels: {avail}); "
-            "pass --kernel NAME to use another"
+            f"no such kernel: {kernel_name!r} (installed kernels: {avail}); pass --kernel NAME to use another"
         )
         self.kernel_name = kernel_name
         self.available = available

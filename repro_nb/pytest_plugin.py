@@ -5,6 +5,7 @@ same check as ``repro-nb check``); a failure shows the drift report with its cau
 Configuration is shared with the CLI: ``[tool.repro-nb]`` in ``pyproject.toml``, with
 command-line options taking precedence. Works with pytest-xdist (``-n 2``).
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import ConfigError
 from .check.settings import HELP, Settings, load_settings
+from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .check.options import CheckOptions
@@ -29,8 +30,12 @@ _OPTIONS_KEY: pytest.StashKey[CheckOptions] = pytest.StashKey()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("repro-nb", "notebook reproducibility (repro-nb)")
-    group.addoption("--repro-nb", action="store_true", default=False,
-                    help="collect .ipynb files and check that they reproduce their stored outputs")
+    group.addoption(
+        "--repro-nb",
+        action="store_true",
+        default=False,
+        help="collect .ipynb files and check that they reproduce their stored outputs",
+    )
     group.addoption("--repro-nb-timeout", type=float, default=None, help=HELP["timeout"])
     group.addoption("--repro-nb-kernel", default=None, help=HELP["kernel"])
     group.addoption("--repro-nb-rtol", type=float, default=None, help=HELP["rtol"])

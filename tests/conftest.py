@@ -3,6 +3,7 @@
 Every kernel runs in its own temporary directory, so tests are safe under ``pytest -n``.
 The kernel harness and the paths are in ``support.py``.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from support import FILES, NOTEBOOKS, KernelFactory, KernelSession, start_kernel
 
 

@@ -11,6 +11,7 @@ record a cell).
 Imported by test modules as ``support`` (``tests/`` is on ``sys.path`` through the
 root ``conftest.py``); the fixtures that use it are in ``conftest.py``.
 """
+
 from __future__ import annotations
 
 import ast

@@ -7,6 +7,7 @@ its exit status, its stderr, or being killed mid-run.
 Exit codes: 0 reproduced (or ran), 1 drifted or failed to run, 2 usage errors and
 unreadable input — always with a one-line message, never a traceback.
 """
+
 from __future__ import annotations
 
 import errno
@@ -22,9 +23,10 @@ from typing import Any
 
 import nbformat
 import pytest
-from support import FILES, NOTEBOOKS
 
 from repro_nb.cli import main
+
+from support import FILES, NOTEBOOKS
 
 CASES = FILES
 REPRO_NB = str(Path(sys.executable).with_name("repro-nb"))
@@ -65,8 +67,7 @@ def outputs_text(nb: Any, cell_id: str | None = None, index: int | None = None) 
 def without_volatile(document: Any) -> Any:
     """A JSON report minus what differs between two runs of the same check."""
     if isinstance(document, dict):
-        return {k: without_volatile(v) for k, v in document.items()
-                if k not in ("duration_s", "created_at", "command")}
+        return {k: without_volatile(v) for k, v in document.items() if k not in ("duration_s", "created_at", "command")}
     if isinstance(document, list):
         return [without_volatile(v) for v in document]
     return document
@@ -125,18 +126,27 @@ def test_check_output_is_free_of_kernel_noise_and_leaves_no_sockets(tmp_path: Pa
     sockets = tmp_path / "tmp"
     sockets.mkdir()
     env = {**os.environ, "TMPDIR": str(sockets)}
-    done = subprocess.run([REPRO_NB, "check", str(notebook)], capture_output=True, text=True, timeout=300,
-                          check=False, env=env)
+    done = subprocess.run(
+        [REPRO_NB, "check", str(notebook)], capture_output=True, text=True, timeout=300, check=False, env=env
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "TCP" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not list(sockets.glob("rnb-*")), "the kernel's socket directory is removed"
     assert tempfile.gettempdir() != str(sockets)  # this process was not redirected
 
 
-@pytest.mark.parametrize("argv", [
-    [], ["check"], ["frobnicate"], ["check", "--jobs", "0", "x.ipynb"], ["check", "--timeout", "-1", "x.ipynb"],
-    ["run"], ["run", "a.ipynb", "-o", "b.ipynb", "--in-place"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["check"],
+        ["frobnicate"],
+        ["check", "--jobs", "0", "x.ipynb"],
+        ["check", "--timeout", "-1", "x.ipynb"],
+        ["run"],
+        ["run", "a.ipynb", "-o", "b.ipynb", "--in-place"],
+    ],
+)
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_code(argv) == 2
     err = capsys.readouterr().err
@@ -163,8 +173,10 @@ def test_run_into_a_directory_that_cannot_exist(tmp_path: Path, capsys: pytest.C
     assert "it is a directory" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root writes into read-only directories; covered by the file-as-parent test")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root writes into read-only directories; covered by the file-as-parent test",
+)
 def test_run_into_a_read_only_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = case("reproduces.ipynb", tmp_path)
     locked = tmp_path / "locked"
@@ -239,8 +251,9 @@ def test_run_in_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert shown["cells"]["1"]["cell_id"] == "answer"
 
 
-def test_run_with_parameters_and_diff_of_two_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_parameters_and_diff_of_two_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """papermill gives the injected-parameters cell a new id every run: still reproduced."""
     path = case("parameters.ipynb", tmp_path)
     runs = [tmp_path / "a.ipynb", tmp_path / "b.ipynb"]
@@ -286,16 +299,19 @@ def test_dead_kernel_leaves_a_valid_output(tmp_path: Path, capsys: pytest.Captur
     assert leftovers(tmp_path) == []
 
 
-def test_a_failed_write_keeps_the_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failed_write_keeps_the_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from repro_nb.check.run import RunResult
 
     path = case("reproduces.ipynb", tmp_path)
     output = tmp_path / "out.ipynb"
     output.write_text("previous result\n")
     executed = nbformat.read(path, as_version=4)
-    monkeypatch.setattr("repro_nb.check.run.run_notebook",
-                        lambda *a, **k: RunResult(nb=executed, status="ok", duration_s=0.1, executed=[0, 1]))
+    monkeypatch.setattr(
+        "repro_nb.check.run.run_notebook",
+        lambda *a, **k: RunResult(nb=executed, status="ok", duration_s=0.1, executed=[0, 1]),
+    )
 
     def disk_full(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -310,16 +326,16 @@ def test_a_failed_write_keeps_the_previous_output(tmp_path: Path, monkeypatch: p
 def test_killed_mid_run_the_previous_output_is_intact(tmp_path: Path) -> None:
     """A crash of repro-nb itself (SIGKILL) while a cell runs: nothing half-written."""
     nb = json.loads((CASES / "reproduces.ipynb").read_text())
-    nb["cells"][0]["source"] = ("import os, time\nopen('started', 'w').write(str(os.getpid()))\n"
-                                "time.sleep(120)")
+    nb["cells"][0]["source"] = "import os, time\nopen('started', 'w').write(str(os.getpid()))\ntime.sleep(120)"
     path = tmp_path / "slow.ipynb"
     path.write_text(json.dumps(nb))
     output = tmp_path / "out.ipynb"
     shutil.copy2(CASES / "reproduces.ipynb", output)
     previous = output.read_bytes()
     marker = tmp_path / "started"
-    process = subprocess.Popen([REPRO_NB, "run", str(path), "-o", str(output)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [REPRO_NB, "run", str(path), "-o", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     kernel_pid = None
     try:
         deadline = time.monotonic() + 90
@@ -379,8 +395,9 @@ def test_check_jobs_2_reports_exactly_what_serial_does(tmp_path: Path, capsys: p
     assert leftovers(tmp_path) == []
 
 
-def test_configuration_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_configuration_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``[tool.repro-nb]`` of the working directory: rtol and skip; the command line wins."""
     case("third_digit_drift.ipynb", tmp_path)
     case("drifts_in_second_cell.ipynb", tmp_path / "scratch")
@@ -408,14 +425,18 @@ def test_mask_from_configuration_and_command_line(tmp_path: Path, capsys: pytest
     capsys.readouterr()
 
 
-@pytest.mark.parametrize(("body", "phrase"), [
-    ("rtol = 'big'", "rtol must be int or float, not str"),
-    ("masks = ['(unclosed']", "invalid mask regex '(unclosed'"),
-    ("colour = true", "unknown option [tool.repro-nb] 'colour'"),
-    ("rtol = [", "cannot read"),
-])
-def test_invalid_configuration_exits_2(body: str, phrase: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("body", "phrase"),
+    [
+        ("rtol = 'big'", "rtol must be int or float, not str"),
+        ("masks = ['(unclosed']", "invalid mask regex '(unclosed'"),
+        ("colour = true", "unknown option [tool.repro-nb] 'colour'"),
+        ("rtol = [", "cannot read"),
+    ],
+)
+def test_invalid_configuration_exits_2(
+    body: str, phrase: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     case("reproduces.ipynb", tmp_path)
     (tmp_path / "pyproject.toml").write_text(f"[tool.repro-nb]\n{body}\n")
     monkeypatch.chdir(tmp_path)
@@ -438,6 +459,8 @@ def test_show_into_a_closed_pipe(tmp_path: Path) -> None:
     path = tmp_path / "big_record.ipynb"
     path.write_text(json.dumps(nb))
     shell = f"'{REPRO_NB}' show --json '{path}' | head -c 10 > /dev/null"
-    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 141
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr

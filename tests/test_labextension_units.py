@@ -4,6 +4,7 @@
 (``./dev`` builds them), so they run in a bare Node: no browser, no test framework to
 install. The browser tests in ``tests/ui`` cover the same code in a running JupyterLab.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,15 +1,16 @@
 """``pytest --repro-nb``: each notebook a test item, tested with pytest's own ``pytester``."""
+
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-from support import FILES
 
 # Imported here, outside the inline runs: pytester restores sys.modules after each run,
 # and modules with C extensions (numpy, Pillow) cannot be imported twice in a process.
 import repro_nb.check.pipeline  # noqa: F401
+
+from support import FILES
 
 pytest_plugins = ["pytester"]
 
@@ -25,14 +26,16 @@ def test_reproducing_notebook_passes_drifting_one_fails_with_causes(pytester: py
     add(pytester, "reproduces.ipynb", "unseeded_random_no_record.ipynb")
     result = pytester.runpytest("--repro-nb", "-p", "no:cacheprovider", "-rA")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "*unseeded_random_no_record.ipynb: drifted — 2 of 3 cells drifted*",
-        "*cell 2 [[]draw[]] (In [[]2[]]): drifted*",
-        "*why:*",
-        "*random numbers drawn from random's global generator without a seed in this cell (high)*",
-        "*PASSED reproduces.ipynb::reproduces.ipynb*",
-        "*FAILED unseeded_random_no_record.ipynb::unseeded_random_no_record.ipynb*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*unseeded_random_no_record.ipynb: drifted — 2 of 3 cells drifted*",
+            "*cell 2 [[]draw[]] (In [[]2[]]): drifted*",
+            "*why:*",
+            "*random numbers drawn from random's global generator without a seed in this cell (high)*",
+            "*PASSED reproduces.ipynb::reproduces.ipynb*",
+            "*FAILED unseeded_random_no_record.ipynb::unseeded_random_no_record.ipynb*",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
@@ -50,10 +53,13 @@ def test_pyproject_configuration_is_honoured_and_the_command_line_wins(pytester:
     strict.stdout.fnmatch_lines(["*numbers changed: 0.9331 → 0.9312*"])
 
 
-@pytest.mark.parametrize(("body", "phrase"), [
-    ("rtol = 'big'", "rtol must be int or float, not str"),
-    ("masks = ['(unclosed']", "invalid mask regex '(unclosed'"),
-])
+@pytest.mark.parametrize(
+    ("body", "phrase"),
+    [
+        ("rtol = 'big'", "rtol must be int or float, not str"),
+        ("masks = ['(unclosed']", "invalid mask regex '(unclosed'"),
+    ],
+)
 def test_invalid_configuration_is_a_usage_error(pytester: pytest.Pytester, body: str, phrase: str) -> None:
     add(pytester, "reproduces.ipynb")
     pytester.makepyprojecttoml(f"[tool.repro-nb]\n{body}\n")

@@ -40,9 +40,7 @@ def make_flowers(path: Path, n_per_class: int = 100) -> None:
     rows = []
     for name, params in species.items():
         for _ in range(n_per_class):
-            values = [
-                max(lo, rng.normal(mu, sd)) for (mu, sd), lo in zip(params, floor)
-            ]
+            values = [max(lo, rng.normal(mu, sd)) for (mu, sd), lo in zip(params, floor)]
             rows.append([f"{v:.1f}" for v in values] + [name])
     order = rng.permutation(len(rows))
     with path.open("w", newline="") as fh:
@@ -97,12 +95,14 @@ def make_measurements(path: Path, n: int = 40) -> None:
         for i in range(n):
             temp = rng.normal(21.0, 1.5)
             reading = 20.0 + 0.4 * (temp - 21.0) + rng.normal(0.0, 2.0)
-            w.writerow([
-                f"S{i + 1:03d}",
-                (start + dt.timedelta(days=i)).isoformat(),
-                f"{temp:.2f}",
-                f"{reading:.2f}",
-            ])
+            w.writerow(
+                [
+                    f"S{i + 1:03d}",
+                    (start + dt.timedelta(days=i)).isoformat(),
+                    f"{temp:.2f}",
+                    f"{reading:.2f}",
+                ]
+            )
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
 """Which notebooks a check covers: files and directories expanded, ``skip`` globs applied."""
+
 from __future__ import annotations
 
 import fnmatch

@@ -11,6 +11,7 @@ works as well as ``repro-nb run``. Without editing the notebook it
   it arrives, and the notebook record into the notebook metadata — so a crash or a
   timeout keeps the records of every cell that finished.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -29,7 +30,8 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 
 from ..format import record as record_mod
-from ..format.protocol import TARGET, open_data
+from ..format.protocol import TARGET, WHOLE_RECORD_PROTOCOL, CellMessage, open_data
+from ..format.record_types import CellRecord, NotebookRecord
 
 
 @dataclass
@@ -107,7 +109,9 @@ class RecordingClient(NotebookClient):
         kc = await super().async_start_new_kernel_client()
         self._install_cell_id_sender(kc)
         cell_ids = [c.get("id") or "" for c in self.nb.cells]
-        reply = await self.async_wait_for_reply(kc.execute(_setup_code(self.observer.notebook_path, cell_ids), silent=True))
+        reply = await self.async_wait_for_reply(
+            kc.execute(_setup_code(self.observer.notebook_path, cell_ids), silent=True)
+        )
         content = (reply or {}).get("content", {})
         if content.get("status") != "ok":
             self.observer.record_errors.append(
@@ -115,8 +119,8 @@ class RecordingClient(NotebookClient):
             )
             return kc
         open_msg = kc.session.msg(
-            # protocol 1: the whole notebook record with each cell, which is what gets embedded
-            "comm_open", {"comm_id": self._comm_id, "target_name": TARGET, "data": open_data(protocol=1)}
+            "comm_open",
+            {"comm_id": self._comm_id, "target_name": TARGET, "data": open_data(protocol=WHOLE_RECORD_PROTOCOL)},
         )
         kc.shell_channel.send(open_msg)
         return kc
@@ -127,9 +131,14 @@ class RecordingClient(NotebookClient):
         """Make this client's execute requests carry ``metadata.cellId``, as JupyterLab's do."""
         client = self
 
-        def execute(code: str, silent: bool = False, store_history: bool = True,
-                    user_expressions: dict[str, Any] | None = None, allow_stdin: bool | None = None,
-                    stop_on_error: bool = True) -> str:
+        def execute(
+            code: str,
+            silent: bool = False,
+            store_history: bool = True,
+            user_expressions: dict[str, Any] | None = None,
+            allow_stdin: bool | None = None,
+            stop_on_error: bool = True,
+        ) -> str:
             content = {
                 "code": code,
                 "silent": silent,
@@ -145,8 +154,9 @@ class RecordingClient(NotebookClient):
 
         kc.execute = execute
 
-    async def async_execute_cell(self, cell: Any, cell_index: int, execution_count: int | None = None,
-                                 store_history: bool = True) -> Any:
+    async def async_execute_cell(
+        self, cell: Any, cell_index: int, execution_count: int | None = None, store_history: bool = True
+    ) -> Any:
         self.observer.current_index = cell_index
         if self.observer.on_cell_start is not None:
             with contextlib.suppress(Exception):  # progress reporting must not stop a run
@@ -174,21 +184,21 @@ class RecordingClient(NotebookClient):
         if data.get("type") != "cell":
             return
         try:
-            cell_record = dict(data["cell"])
-            cell_record["position"] = cell_index
-            notebook_record = dict(data["notebook"])
-            notebook_record["recorder"] = dict(notebook_record["recorder"], channel="engine")
-            record_mod.embed(self.nb, notebook_record, {cell_index: cell_record})  # type: ignore[arg-type]
+            message: CellMessage = data  # type: ignore[assignment]  # validated by embed
+            cell_record: CellRecord = {**message["cell"], "position": cell_index}
+            notebook_record: NotebookRecord = {**message["notebook"]}
+            notebook_record["recorder"] = {**notebook_record["recorder"], "channel": "engine"}
+            record_mod.embed(self.nb, notebook_record, {cell_index: cell_record})
             self.observer.records += 1
         except Exception as exc:  # noqa: BLE001 - a bad record must not stop the run
             self.observer.record_errors.append(f"cell {cell_index + 1}: record not stored: {exc}")
 
 
-class ReproNotebookClient(RecordingClient, PapermillNotebookClient):
+class ReproNotebookClient(RecordingClient, PapermillNotebookClient):  # type: ignore[misc]  # papermill is untyped
     """papermill's client (``nb_man``, progress, output logging), recording each cell."""
 
 
-class ReproEngine(NBClientEngine):
+class ReproEngine(NBClientEngine):  # type: ignore[misc]  # papermill is untyped
     """papermill engine ``repro``: :class:`ReproNotebookClient` instead of papermill's client."""
 
     @classmethod

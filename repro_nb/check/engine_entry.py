@@ -6,6 +6,7 @@ repro-nb imports papermill first. papermill only ever calls class methods on a
 registered engine, so the entry point is a stand-in that resolves the real class on
 first use.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ The counterpart of the recorder's :mod:`repro_nb.kernel.environment`, which coll
 the check's explanations. Absent fields mean *unknown* there, so they are never reported
 as differences here.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,9 +63,7 @@ _SEVERITY: dict[str, Severity] = {
 }
 
 
-def compare_environments(
-    old: Mapping[str, Any], new: Mapping[str, Any]
-) -> list[EnvironmentDifference]:
+def compare_environments(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[EnvironmentDifference]:
     """List what differs between two environments recorded by :func:`collect_environment`.
 
     Absent means unknown, not different: a section missing on either side (an older
@@ -83,16 +82,12 @@ def compare_environments(
             continue
         old_value, new_value = old[section], new[section]
         if isinstance(old_value, Mapping) and isinstance(new_value, Mapping):
-            differences.extend(
-                _compare_mappings(section, section, old_value, new_value, section == "env")
-            )
+            differences.extend(_compare_mappings(section, section, old_value, new_value, section == "env"))
         elif isinstance(old_value, list) and isinstance(new_value, list):
             differences.extend(_compare_lists(section, old_value, new_value))
         elif _as_text(old_value) != _as_text(new_value):
             differences.append(
-                EnvironmentDifference(
-                    section, _as_text(old_value), _as_text(new_value), _severity(section)
-                )
+                EnvironmentDifference(section, _as_text(old_value), _as_text(new_value), _severity(section))
             )
     return differences
 
@@ -122,9 +117,7 @@ def _compare_lists(section: str, old: list[Any], new: list[Any]) -> Iterator[Env
         elif _as_text(old_entry) != _as_text(new_entry):
             # An entry that exists on one side only: a GPU or BLAS library appeared or
             # disappeared. Summarise it so the message can say what it was.
-            yield EnvironmentDifference(
-                address, _summary(old_entry), _summary(new_entry), _severity(f"{section}[]")
-            )
+            yield EnvironmentDifference(address, _summary(old_entry), _summary(new_entry), _severity(f"{section}[]"))
 
 
 def _severity(address: str, old: str | None = None, new: str | None = None) -> Severity:
@@ -149,11 +142,7 @@ def _summary(entry: Any) -> str | None:
     if entry is None:
         return None
     if isinstance(entry, Mapping):
-        words = [
-            str(entry[key])
-            for key in ("internal_api", "name", "version")
-            if entry.get(key) is not None
-        ]
+        words = [str(entry[key]) for key in ("internal_api", "name", "version") if entry.get(key) is not None]
         if words:
             return " ".join(dict.fromkeys(words))
     return _as_text(entry)

@@ -5,6 +5,7 @@ hashes, packages imported with their versions, the environment) against what the
 re-run's record says now — or, for a stored record's data files the re-run never
 reached, what is on disk now. Pure functions over records: nothing here runs a kernel.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,13 @@ class DataDrift:
     read_by: tuple[int, ...]  # cell indices (stored notebook) that read it
 
     def to_json(self) -> DataDriftJson:
-        return {"path": self.path, "status": self.status, "old_hash": self.old_hash,
-                "new_hash": self.new_hash, "read_by": list(self.read_by)}
+        return {
+            "path": self.path,
+            "status": self.status,
+            "old_hash": self.old_hash,
+            "new_hash": self.new_hash,
+            "read_by": list(self.read_by),
+        }
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,12 @@ class PackageDrift:
     imported_by: tuple[int, ...]
 
     def to_json(self) -> PackageDriftJson:
-        return {"distribution": self.distribution, "old": self.old, "new": self.new,
-                "imported_by": list(self.imported_by)}
+        return {
+            "distribution": self.distribution,
+            "old": self.old,
+            "new": self.new,
+            "imported_by": list(self.imported_by),
+        }
 
 
 @dataclass
@@ -123,8 +133,9 @@ def package_drift(old: Record | None, new: Record | None) -> list[PackageDrift]:
     importers: dict[str, set[int]] = {}
     for index, cell in old.cells.items():
         for item in cell.get("imports", []):
-            if item.get("distribution"):
-                importers.setdefault(item["distribution"], set()).add(index)
+            distribution = item.get("distribution")
+            if distribution:
+                importers.setdefault(distribution, set()).add(index)
     drift = []
     for dist, version in sorted(old_packages.items()):
         now = new_packages.get(dist) if dist in new_packages else _installed_version(dist)
@@ -145,4 +156,4 @@ def _installed_version(distribution: str) -> str | None:
 def environment_drift(old: Record | None, new: Record | None) -> list[EnvironmentDifference]:
     if old is None or new is None:
         return []
-    return [d for d in compare_environments(old.notebook.get("environment", {}), new.notebook.get("environment", {}))]
+    return list(compare_environments(old.notebook.get("environment", {}), new.notebook.get("environment", {})))

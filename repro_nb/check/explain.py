@@ -8,6 +8,7 @@ numbers) and how sure we are.
 
 Pure functions over data: nothing here executes or prints.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,13 @@ class Cause:
     details: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> CauseJson:
-        return {"kind": self.kind, "message": self.message, "confidence": self.confidence,
-                "origin_index": self.origin_index, "details": dict(self.details)}
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "confidence": self.confidence,
+            "origin_index": self.origin_index,
+            "details": dict(self.details),
+        }
 
 
 # --------------------------------------------------------------------------- per cell
@@ -57,8 +63,11 @@ def explain_cell(
     # A module the failure names as missing is already explained, with its recorded
     # distribution; its package drift would say the same thing twice.
     explained = {c.details.get("distribution") for c in causes if c.kind == "package-missing"}
-    causes.extend(c for c in _package_causes(index, evidence)
-                  if not (c.kind == "package-missing" and c.details.get("distribution") in explained))
+    causes.extend(
+        c
+        for c in _package_causes(index, evidence)
+        if not (c.kind == "package-missing" and c.details.get("distribution") in explained)
+    )
     if failure is None:
         # an exception, a timeout or a dead kernel is not explained by random numbers
         causes.extend(_randomness_causes(index, comparison, evidence))
@@ -68,8 +77,15 @@ def explain_cell(
     if not any(c.confidence == "high" for c in causes):
         causes.extend(_environment_causes(evidence))
     if failure is None and comparison is not None and not causes and _numeric_only(comparison.diffs):
-        causes.append(Cause("numeric-noise", "only numbers changed, the text is identical: typical of unseeded "
-                            "randomness or of floating-point non-determinism (threads, BLAS)", "low", index))
+        causes.append(
+            Cause(
+                "numeric-noise",
+                "only numbers changed, the text is identical: typical of unseeded "
+                "randomness or of floating-point non-determinism (threads, BLAS)",
+                "low",
+                index,
+            )
+        )
     return _ordered(causes, index)
 
 
@@ -81,6 +97,7 @@ def _ordered(causes: list[Cause], index: int) -> list[Cause]:
         if key not in seen:
             seen.add(key)
             unique.append(cause)
+
     # What explains a failure (a name no cell defines, a missing module or file) comes
     # before the failure itself, which comes before everything else; then by confidence;
     # then the nearer the origin, the more specific.
@@ -89,9 +106,15 @@ def _ordered(causes: list[Cause], index: int) -> list[Cause]:
             return 0
         return 1 if cause.kind in ("exception", "timeout", "dead-kernel") else 2
 
-    return sorted(unique, key=lambda c: (group(c), _RANK[c.confidence],
-                                         0 if c.origin_index == index else 1,
-                                         -(c.origin_index if c.origin_index is not None else -1)))
+    return sorted(
+        unique,
+        key=lambda c: (
+            group(c),
+            _RANK[c.confidence],
+            0 if c.origin_index == index else 1,
+            -(c.origin_index if c.origin_index is not None else -1),
+        ),
+    )
 
 
 _NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
@@ -106,8 +129,9 @@ def _failure_causes(index: int, failure: Mapping[str, Any], evidence: Evidence) 
     if kind == "dead-kernel":
         what = evalue or "the kernel died while running this cell"
         return [Cause("dead-kernel", f"{what} (out of memory? killed? a crash in native code?)", "high", index)]
-    causes = [Cause("exception", f"raised {ename}: {evalue}".rstrip(": "), "high", index,
-                    {"ename": ename, "evalue": evalue})]
+    causes = [
+        Cause("exception", f"raised {ename}: {evalue}".rstrip(": "), "high", index, {"ename": ename, "evalue": evalue})
+    ]
     match = _NAME_ERROR.search(evalue) if ename in ("NameError", "UnboundLocalError") else None
     if match:
         causes.insert(0, _hidden_state_cause(index, match.group(1), evidence.stored_cells))
@@ -116,9 +140,21 @@ def _failure_causes(index: int, failure: Mapping[str, Any], evidence: Evidence) 
         name = module.group(1).partition(".")[0]
         recorded = _recorded_module(name, evidence.old)
         note = f" (recorded: {recorded[0]} {recorded[1]})" if recorded else ""
-        causes.insert(0, Cause("package-missing", f"module {name!r} is not installed{note}", "high", index,
-                               {"module": name, "distribution": recorded[0] if recorded else None,
-                                "old": recorded[1] if recorded else None, "new": None}))
+        causes.insert(
+            0,
+            Cause(
+                "package-missing",
+                f"module {name!r} is not installed{note}",
+                "high",
+                index,
+                {
+                    "module": name,
+                    "distribution": recorded[0] if recorded else None,
+                    "old": recorded[1] if recorded else None,
+                    "new": None,
+                },
+            ),
+        )
     return causes
 
 
@@ -127,20 +163,36 @@ def _recorded_module(module: str, old: Record | None) -> tuple[str, str | None] 
         return None
     for cell in old.cells.values():
         for item in cell.get("imports", []):
-            if item.get("module") == module and item.get("distribution"):
-                return item["distribution"], item.get("version")
+            distribution = item.get("distribution")
+            if item.get("module") == module and distribution:
+                return distribution, item.get("version")
     return None
 
 
 def _hidden_state_cause(index: int, name: str, cells: Sequence[Mapping[str, Any]]) -> Cause:
-    definers = [i for i, cell in enumerate(cells) if cell.get("cell_type") == "code" and name in defined_names(cell_source(cell))]
+    definers = [
+        i
+        for i, cell in enumerate(cells)
+        if cell.get("cell_type") == "code" and name in defined_names(cell_source(cell))
+    ]
     later = [i for i in definers if i > index]
     if definers and not [i for i in definers if i < index] and later:
-        return Cause("hidden-state", f"{name!r} is defined only in a later cell ({later[0] + 1}): the stored "
-                     "notebook was run out of order", "high", later[0], {"name": name})
+        return Cause(
+            "hidden-state",
+            f"{name!r} is defined only in a later cell ({later[0] + 1}): the stored notebook was run out of order",
+            "high",
+            later[0],
+            {"name": name},
+        )
     if not definers:
-        return Cause("hidden-state", f"no cell defines {name!r}: the saved outputs depended on state from a "
-                     "deleted cell or an interactive session", "high", index, {"name": name})
+        return Cause(
+            "hidden-state",
+            f"no cell defines {name!r}: the saved outputs depended on state from a "
+            "deleted cell or an interactive session",
+            "high",
+            index,
+            {"name": name},
+        )
     return Cause("hidden-state", f"{name!r} is not defined when this cell runs", "medium", index, {"name": name})
 
 
@@ -153,14 +205,37 @@ def _data_causes(index: int, evidence: Evidence) -> list[Cause]:
         origin = max(earlier)
         where = "this cell" if origin == index else f"cell {origin + 1}"
         if drift.status == "changed":
-            causes.append(Cause("data-changed", f"data file {drift.path} read by {where} changed since it was recorded "
-                                f"({short_hash(drift.old_hash)} → {short_hash(drift.new_hash)})", "high", origin, drift.to_json()))
+            causes.append(
+                Cause(
+                    "data-changed",
+                    f"data file {drift.path} read by {where} changed since it was recorded "
+                    f"({short_hash(drift.old_hash)} → {short_hash(drift.new_hash)})",
+                    "high",
+                    origin,
+                    drift.to_json(),
+                )
+            )
         elif drift.status == "missing":
-            causes.append(Cause("data-missing", f"data file {drift.path} read by {where} is missing", "high", origin,
-                                drift.to_json()))
+            causes.append(
+                Cause(
+                    "data-missing",
+                    f"data file {drift.path} read by {where} is missing",
+                    "high",
+                    origin,
+                    drift.to_json(),
+                )
+            )
         else:
-            causes.append(Cause("data-unrecorded", f"data file {drift.path} read by {where} was never recorded "
-                                "(a new dependency, or it was read without the recorder)", "low", origin, drift.to_json()))
+            causes.append(
+                Cause(
+                    "data-unrecorded",
+                    f"data file {drift.path} read by {where} was never recorded "
+                    "(a new dependency, or it was read without the recorder)",
+                    "low",
+                    origin,
+                    drift.to_json(),
+                )
+            )
     return causes
 
 
@@ -174,8 +249,14 @@ def _package_causes(index: int, evidence: Evidence) -> list[Cause]:
         now = drift.new if drift.new is not None else "not installed"
         kind: CauseKind = "package-missing" if drift.new is None else "package-changed"
         confidence: Confidence = "high" if origin is not None and drift.new is None else "medium"
-        where = "" if origin is None else (" (imported by this cell)" if origin == index else f" (imported by cell {origin + 1})")
-        causes.append(Cause(kind, f"{drift.distribution} {drift.old} → {now}{where}", confidence, origin, drift.to_json()))
+        where = (
+            ""
+            if origin is None
+            else (" (imported by this cell)" if origin == index else f" (imported by cell {origin + 1})")
+        )
+        causes.append(
+            Cause(kind, f"{drift.distribution} {drift.old} → {now}{where}", confidence, origin, drift.to_json())
+        )
     return causes
 
 
@@ -186,8 +267,10 @@ _UNSEEDED_CALL = re.compile(
     r"\brandom\.(?:random|randint|choice|choices|shuffle|sample|uniform|gauss|normalvariate|randrange)\s*\(|"
     r"\bdefault_rng\(\s*\)|\btorch\.(?:rand|randn|randint|randperm|normal)\s*\("
 )
-_SEEDING_CALL = re.compile(r"\b(?:np\.random\.seed|numpy\.random\.seed|random\.seed|torch\.manual_seed|"
-                           r"tf\.random\.set_seed|set_random_seed)\s*\(|%repro_seed\b")
+_SEEDING_CALL = re.compile(
+    r"\b(?:np\.random\.seed|numpy\.random\.seed|random\.seed|torch\.manual_seed|"
+    r"tf\.random\.set_seed|set_random_seed)\s*\(|%repro_seed\b"
+)
 
 
 def _randomness_causes(index: int, comparison: CellComparison | None, evidence: Evidence) -> list[Cause]:
@@ -204,11 +287,20 @@ def _randomness_causes(index: int, comparison: CellComparison | None, evidence: 
             for entry in cell.get("unseeded_rng", []):
                 where = "this cell" if origin == index else f"cell {origin + 1}"
                 api = entry.get("api") or entry["library"]
-                what = (f"{api}() without a seed in {where}" if entry["kind"] == "generator-without-seed"
-                        else f"random numbers drawn from {entry['library']}'s global generator without a seed "
-                             f"in {where}")
-                causes.append(Cause("unseeded-rng", what, "high" if origin == index else "medium", origin,
-                                    {"library": entry["library"], "kind": entry["kind"]}))
+                what = (
+                    f"{api}() without a seed in {where}"
+                    if entry["kind"] == "generator-without-seed"
+                    else f"random numbers drawn from {entry['library']}'s global generator without a seed in {where}"
+                )
+                causes.append(
+                    Cause(
+                        "unseeded-rng",
+                        what,
+                        "high" if origin == index else "medium",
+                        origin,
+                        {"library": entry["library"], "kind": entry["kind"]},
+                    )
+                )
     if recorded:
         return causes
     # No record: read the code. A seeding call anywhere above makes it unlikely.
@@ -219,8 +311,14 @@ def _randomness_causes(index: int, comparison: CellComparison | None, evidence: 
         match = _UNSEEDED_CALL.search(src)
         if match:
             where = "this cell" if i == index else f"cell {i + 1}"
-            causes.append(Cause("unseeded-rng", f"{match.group(0).rstrip('(').strip()}(…) in {where} draws random "
-                                "numbers and no cell sets a seed", "medium" if i == index else "low", i))
+            causes.append(
+                Cause(
+                    "unseeded-rng",
+                    f"{match.group(0).rstrip('(').strip()}(…) in {where} draws random numbers and no cell sets a seed",
+                    "medium" if i == index else "low",
+                    i,
+                )
+            )
     return causes
 
 
@@ -235,11 +333,21 @@ def _hash_order_causes(comparison: CellComparison, evidence: Evidence) -> list[C
         if old_tokens != new_tokens and Counter(old_tokens) == Counter(new_tokens):
             seed_old = _env_var(evidence.old, "PYTHONHASHSEED")
             seed_new = _env_var(evidence.new, "PYTHONHASHSEED")
-            note = (f"PYTHONHASHSEED {seed_old or 'unset'} → {seed_new or 'unset'}" if evidence.old is not None
-                    else "set PYTHONHASHSEED, or sort before printing")
-            return [Cause("hash-order", "the same elements in another order: iteration order of a set or of "
-                          f"str hashes changes between runs ({note})", "high", comparison.expected_index,
-                          {"PYTHONHASHSEED": seed_new})]
+            note = (
+                f"PYTHONHASHSEED {seed_old or 'unset'} → {seed_new or 'unset'}"
+                if evidence.old is not None
+                else "set PYTHONHASHSEED, or sort before printing"
+            )
+            return [
+                Cause(
+                    "hash-order",
+                    "the same elements in another order: iteration order of a set or of "
+                    f"str hashes changes between runs ({note})",
+                    "high",
+                    comparison.expected_index,
+                    {"PYTHONHASHSEED": seed_new},
+                )
+            ]
     return []
 
 
@@ -259,10 +367,19 @@ def _order_causes(index: int, evidence: Evidence) -> list[Cause]:
             for warning in cell.get("warnings", []):
                 if warning.get("kind") in ("out-of-order", "rerun"):
                     where = "this cell" if cell_index == index else f"cell {cell_index + 1}"
-                    causes.append(Cause("out-of-order", f"when recorded, {where}: {warning['message']}",
-                                        "high" if cell_index == index else "medium", cell_index))
-    counts = [(i, c.get("execution_count")) for i, c in enumerate(evidence.stored_cells)
-              if c.get("cell_type") == "code" and c.get("execution_count") is not None]
+                    causes.append(
+                        Cause(
+                            "out-of-order",
+                            f"when recorded, {where}: {warning['message']}",
+                            "high" if cell_index == index else "medium",
+                            cell_index,
+                        )
+                    )
+    counts = [
+        (i, c.get("execution_count"))
+        for i, c in enumerate(evidence.stored_cells)
+        if c.get("cell_type") == "code" and c.get("execution_count") is not None
+    ]
     mine = next((n for i, n in counts if i == index), None)
     if mine is not None:
         ran_before_above = [i for i, n in counts if i < index and n > mine]
@@ -273,8 +390,14 @@ def _order_causes(index: int, evidence: Evidence) -> list[Cause]:
                 detail.append(f"cell(s) {', '.join(str(i + 1) for i in ran_earlier_below[:5])} below it ran first")
             if ran_before_above:
                 detail.append(f"cell(s) {', '.join(str(i + 1) for i in ran_before_above[:5])} above it ran after it")
-            causes.append(Cause("out-of-order", f"the stored notebook was executed out of order ({'; '.join(detail)}, "
-                                f"execution count [{mine}])", "medium", index))
+            causes.append(
+                Cause(
+                    "out-of-order",
+                    f"the stored notebook was executed out of order ({'; '.join(detail)}, execution count [{mine}])",
+                    "medium",
+                    index,
+                )
+            )
     return causes
 
 
@@ -283,9 +406,15 @@ def _environment_causes(evidence: Evidence) -> list[Cause]:
     for diff in evidence.environment:
         if diff.severity == "low":
             continue
-        causes.append(Cause("environment", f"{diff.field}: {diff.old or 'unset'} → {diff.new or 'unset'}",
-                            "medium" if diff.severity == "high" else "low", None,
-                            {"field": diff.field, "old": diff.old, "new": diff.new, "severity": diff.severity}))
+        causes.append(
+            Cause(
+                "environment",
+                f"{diff.field}: {diff.old or 'unset'} → {diff.new or 'unset'}",
+                "medium" if diff.severity == "high" else "low",
+                None,
+                {"field": diff.field, "old": diff.old, "new": diff.new, "severity": diff.severity},
+            )
+        )
     return causes
 
 

@@ -1,4 +1,5 @@
 """What a check is told: timeouts, the kernel, and what counts as drift."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

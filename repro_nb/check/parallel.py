@@ -1,4 +1,5 @@
 """Many notebooks at once: ``--jobs N`` worker processes, each checking in its own kernel."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

@@ -9,6 +9,7 @@ Pipeline: read the stored notebook and its record → execute a copy → match c
 compare outputs → gather evidence (data, packages, environment) → explain each drifted
 or failed cell → verdict.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,22 +52,44 @@ def check_notebook(
     if not has_code(stored.cells):
         # Nothing can drift, so "reproduced" would be a pass for a notebook nobody ran
         # (an empty file saved by mistake, a notebook whose cells were cleared).
-        return NotebookResult(path, "error", message=f"{path} has no code to run: nothing to reproduce",
-                              has_record=old is not None, stored=stored, duration_s=time.perf_counter() - start)
+        return NotebookResult(
+            path,
+            "error",
+            message=f"{path} has no code to run: nothing to reproduce",
+            has_record=old is not None,
+            stored=stored,
+            duration_s=time.perf_counter() - start,
+        )
     try:
         run = run_notebook(
-            stored, notebook_path=path, kernel_name=opts.kernel_name,
-            timeout=opts.timeout, startup_timeout=opts.startup_timeout, on_cell_start=on_cell_start,
+            stored,
+            notebook_path=path,
+            kernel_name=opts.kernel_name,
+            timeout=opts.timeout,
+            startup_timeout=opts.startup_timeout,
+            on_cell_start=on_cell_start,
         )
     except ReproError as exc:
-        return NotebookResult(path, "error", message=str(exc), has_record=old is not None, stored=stored,
-                              duration_s=time.perf_counter() - start)
+        return NotebookResult(
+            path,
+            "error",
+            message=str(exc),
+            has_record=old is not None,
+            stored=stored,
+            duration_s=time.perf_counter() - start,
+        )
     except Exception as exc:  # noqa: BLE001 - one notebook's broken run must not end a check of many
         # A kernel that cannot start (bad kernelspec command, missing ipykernel) and the
         # like: an error of this notebook, reported as a one-line message, the same in a
         # serial check and in a --jobs worker.
-        return NotebookResult(path, "error", message=f"could not execute {path}: {type(exc).__name__}: {exc}",
-                              has_record=old is not None, stored=stored, duration_s=time.perf_counter() - start)
+        return NotebookResult(
+            path,
+            "error",
+            message=f"could not execute {path}: {type(exc).__name__}: {exc}",
+            has_record=old is not None,
+            stored=stored,
+            duration_s=time.perf_counter() - start,
+        )
     result = evaluate(path, stored, old, run, opts.compare)
     result.duration_s = time.perf_counter() - start
     return result
@@ -100,10 +123,15 @@ def _stopped_by_error(nb: nbformat.NotebookNode) -> CellFailure | None:
         error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
         if error is None:
             continue
-        if any(later.get("execution_count") is not None or later.get("outputs") for _, later in code[position + 1:]):
+        if any(later.get("execution_count") is not None or later.get("outputs") for _, later in code[position + 1 :]):
             return None
-        return CellFailure("error", index, str(error.get("ename", "")), str(error.get("evalue", "")),
-                           short_traceback(list(error.get("traceback", []))))
+        return CellFailure(
+            "error",
+            index,
+            str(error.get("ename", "")),
+            str(error.get("evalue", "")),
+            short_traceback(list(error.get("traceback", []))),
+        )
     return None
 
 
@@ -127,8 +155,11 @@ def evaluate(
     except ReproError as exc:
         new = None
         run.record_errors.append(str(exc))
-    index_map = {c.actual_index: c.expected_index for c in comparison.cells
-                 if c.actual_index is not None and c.expected_index is not None}
+    index_map = {
+        c.actual_index: c.expected_index
+        for c in comparison.cells
+        if c.actual_index is not None and c.expected_index is not None
+    }
     base_dir = os.path.dirname(os.path.abspath(path))
     data = data_drift(old, new, index_map)
     seen = {d.path for d in data}
@@ -143,7 +174,9 @@ def evaluate(
         index_map=index_map,
     )
     failure = run.failure.to_json() if run.failure else None
-    failed_stored_index = index_map.get(run.failure.cell_index) if run.failure and run.failure.cell_index is not None else None
+    failed_stored_index = (
+        index_map.get(run.failure.cell_index) if run.failure and run.failure.cell_index is not None else None
+    )
     if run.failure and failed_stored_index is None:
         # no cell index: the kernel never ran a cell (it did not start), so none ran
         failed_stored_index = run.failure.cell_index if run.failure.cell_index is not None else -1
@@ -160,9 +193,19 @@ def evaluate(
     if old is None:
         warnings.append("the notebook has no repro-nb record: causes are inferred from the code and the outputs only")
     return NotebookResult(
-        path=path, verdict=verdict, message=message, cells=cells, data=data, packages=evidence.packages,
-        environment=evidence.environment, has_record=old is not None, run_status=run.status,
-        duration_s=run.duration_s, warnings=warnings, stored=stored, executed=executed,
+        path=path,
+        verdict=verdict,
+        message=message,
+        cells=cells,
+        data=data,
+        packages=evidence.packages,
+        environment=evidence.environment,
+        has_record=old is not None,
+        run_status=run.status,
+        duration_s=run.duration_s,
+        warnings=warnings,
+        stored=stored,
+        executed=executed,
     )
 
 
@@ -170,7 +213,7 @@ def _cell_results(
     stored: nbformat.NotebookNode,
     comparison: NotebookComparison,
     run: RunResult,
-    failure: dict[str, Any] | None,
+    failure: FailureJson | None,
     failed_index: int | None,
     evidence: Evidence,
 ) -> list[CellResult]:
@@ -204,8 +247,12 @@ def _cell_results(
 
 def _status(cmp: CellComparison, stored_cell: Any) -> CellOutcome:
     """The comparison's outcome, unless the stored cell never ran: nothing to reproduce then."""
-    if cmp.status in ("drifted", "failed") and stored_cell is not None \
-            and stored_cell.get("execution_count") is None and not stored_cell.get("outputs"):
+    if (
+        cmp.status in ("drifted", "failed")
+        and stored_cell is not None
+        and stored_cell.get("execution_count") is None
+        and not stored_cell.get("outputs")
+    ):
         return "not-stored"
     return cmp.status
 

@@ -3,6 +3,7 @@
 Plain dataclasses, picklable (they come back from ``--jobs`` workers) and serialized by
 ``to_json`` to the check report's typed JSON (:mod:`repro_nb.format.check_types`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ load → check the kernel exists → execute through papermill's ``repro`` engin
 what went wrong (error, timeout, dead kernel) → return. Writing the result is the
 caller's business (:func:`repro_nb.format.files.write_notebook`, atomic).
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,12 +18,11 @@ from typing import Any
 
 import nbformat
 
+from ..errors import KernelNotFoundError
 from ..format.check_types import FailureJson, FailureKind, RunStatus
+from ..format.files import read_notebook
 from ..format.text import strip_ansi
 from .engine import ExecutionObserver
-from ..errors import KernelNotFoundError
-from ..format.files import read_notebook
-
 
 
 @dataclass
@@ -36,8 +36,13 @@ class CellFailure:
     traceback: str = ""
 
     def to_json(self) -> FailureJson:
-        return {"kind": self.kind, "cell_index": self.cell_index, "ename": self.ename,
-                "evalue": self.evalue, "traceback": self.traceback}
+        return {
+            "kind": self.kind,
+            "cell_index": self.cell_index,
+            "ename": self.ename,
+            "evalue": self.evalue,
+            "traceback": self.traceback,
+        }
 
 
 @dataclass
@@ -113,16 +118,24 @@ def run_notebook(
         )
     except PapermillExecutionError as exc:
         result_nb = observer.nb
-        failure = CellFailure("error", _failed_index(observer, exc.cell_index - 1 if exc.cell_index else None),
-                              exc.ename, exc.evalue, short_traceback(exc.traceback))
+        failure = CellFailure(
+            "error",
+            _failed_index(observer, exc.cell_index - 1 if exc.cell_index else None),
+            exc.ename,
+            exc.evalue,
+            short_traceback(exc.traceback),
+        )
     except CellTimeoutError as exc:
         result_nb = observer.nb
-        failure = CellFailure("timeout", observer.current_index, "CellTimeoutError",
-                              f"cell did not finish within {timeout:g} s" if timeout else str(exc))
+        failure = CellFailure(
+            "timeout",
+            observer.current_index,
+            "CellTimeoutError",
+            f"cell did not finish within {timeout:g} s" if timeout else str(exc),
+        )
     except DeadKernelError as exc:
         result_nb = observer.nb
-        failure = CellFailure("dead-kernel", observer.current_index, "DeadKernelError",
-                              _dead_kernel_message(exc))
+        failure = CellFailure("dead-kernel", observer.current_index, "DeadKernelError", _dead_kernel_message(exc))
     except RuntimeError as exc:  # kernel failed to start, or died during start-up
         if observer.nb is None:
             raise

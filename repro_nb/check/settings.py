@@ -14,10 +14,10 @@ the docs. Command-line values override the file.
     skip = ["notebooks/scratch/*"]
     jobs = 2
 """
+
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from .options import CheckOptions
     from ..compare.model import CompareOptions
+    from .options import CheckOptions
 
 # The comparison machinery (numpy, nbformat, papermill) is imported only when options are
 # built: the pytest plugin imports this module in every pytest run of every project that
@@ -98,9 +98,18 @@ class Settings:
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "timeout": (int, float), "startup_timeout": (int, float), "kernel": (str,), "rtol": (int, float),
-    "atol": (int, float), "masks": (list,), "default_masks": (bool,), "disable_masks": (list,),
-    "image_pixel_tolerance": (int,), "skip": (list,), "skip_tags": (list,), "jobs": (int,),
+    "timeout": (int, float),
+    "startup_timeout": (int, float),
+    "kernel": (str,),
+    "rtol": (int, float),
+    "atol": (int, float),
+    "masks": (list,),
+    "default_masks": (bool,),
+    "disable_masks": (list,),
+    "image_pixel_tolerance": (int,),
+    "skip": (list,),
+    "skip_tags": (list,),
+    "jobs": (int,),
 }
 
 
@@ -148,18 +157,23 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError("jobs must be at least 1")
     if not 0 <= settings.image_pixel_tolerance <= 255:
         raise ConfigError("image_pixel_tolerance must be between 0 and 255")
-    for pattern in settings.masks:
+    if settings.masks:
         # Fail where the configuration is read, naming the pattern, not in the middle of
         # a check (or once per notebook in the pytest plugin).
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"invalid mask regex {pattern!r}: {exc}") from exc
+        from ..compare.normalize import compile_user_mask
+
+        for pattern in settings.masks:
+            try:
+                compile_user_mask(pattern)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from exc
     if settings.disable_masks:
         from ..compare.normalize import BUILTIN_MASK_NAMES
 
         unknown = sorted(set(settings.disable_masks) - set(BUILTIN_MASK_NAMES))
         if unknown:
-            raise ConfigError(f"unknown built-in mask(s) in disable_masks: {', '.join(unknown)}; "
-                              f"known: {', '.join(BUILTIN_MASK_NAMES)}")
+            raise ConfigError(
+                f"unknown built-in mask(s) in disable_masks: {', '.join(unknown)}; "
+                f"known: {', '.join(BUILTIN_MASK_NAMES)}"
+            )
     return settings

@@ -55,6 +55,7 @@ is which), :mod:`.outputs` (two cells' outputs), :mod:`.text` (text with numeric
 tolerance), :mod:`.images` (pixels), :mod:`.normalize` (masks), :mod:`.model` (the
 result types and options). Pure: imports only :mod:`repro_nb.format`.
 """
+
 from __future__ import annotations
 
 from .images import compare_images

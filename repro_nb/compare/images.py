@@ -1,4 +1,5 @@
 """Images compared by decoded pixels, not by encoded bytes."""
+
 from __future__ import annotations
 
 import base64
@@ -28,26 +29,30 @@ def compare_images(
     expected_pixels, actual_pixels = _decode(expected_b64), _decode(actual_b64)
     if expected_pixels is None or actual_pixels is None:
         return OutputDiff(
-            "image", output_index, mime, pixel_fraction=1.0,
+            "image",
+            output_index,
+            mime,
+            pixel_fraction=1.0,
             note="image could not be decoded; base64 data differs",
         )
     described = OutputDiff(
-        "image", output_index, mime,
+        "image",
+        output_index,
+        mime,
         expected=_describe(mime, expected_pixels, expected_b64),
         actual=_describe(mime, actual_pixels, actual_b64),
     )
     if expected_pixels.shape != actual_pixels.shape:
         return replace(
-            described, pixel_fraction=1.0,
+            described,
+            pixel_fraction=1.0,
             note=f"size changed: {_size(expected_pixels)} → {_size(actual_pixels)}",
         )
     delta = np.abs(expected_pixels.astype(np.int16) - actual_pixels.astype(np.int16))
     differing = (delta > options.image_pixel_tolerance).any(axis=2)
     if not differing.any():
         return None
-    return replace(
-        described, pixel_fraction=float(differing.mean()), max_abs_diff=float(delta.max())
-    )
+    return replace(described, pixel_fraction=float(differing.mean()), max_abs_diff=float(delta.max()))
 
 
 def _decode(data: str) -> NDArray[np.uint8] | None:
@@ -67,4 +72,3 @@ def _size(pixels: NDArray[np.uint8]) -> str:
 
 def _describe(mime: str, pixels: NDArray[np.uint8], data: str) -> str:
     return f"{mime} {_size(pixels)} ({len(data) * 3 // 4} bytes)"
-

@@ -1,4 +1,5 @@
 """Which cell of one notebook is which cell of the other."""
+
 from __future__ import annotations
 
 import bisect
@@ -45,9 +46,7 @@ def cell_tags(cell: Mapping[str, Any]) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", ()) or ())
 
 
-def _first_with_tag(
-    cells: Sequence[Mapping[str, Any]], indices: Iterable[int], tag: str
-) -> int | None:
+def _first_with_tag(cells: Sequence[Mapping[str, Any]], indices: Iterable[int], tag: str) -> int | None:
     return next((index for index in indices if tag in cell_tags(cells[index])), None)
 
 
@@ -66,9 +65,7 @@ def _pair_by_id(
     return anchors
 
 
-def _pair_between_anchors(
-    expected_code: list[int], actual_code: list[int], anchors: list[CellPair]
-) -> list[CellPair]:
+def _pair_between_anchors(expected_code: list[int], actual_code: list[int], anchors: list[CellPair]) -> list[CellPair]:
     """Pair leftover cells by position within each gap between id-matched anchors."""
     anchored_e = {e for e, _ in anchors}
     anchored_a = {a for _, a in anchors}
@@ -86,10 +83,7 @@ def _pair_between_anchors(
     for gap in sorted(set(gaps_e) | set(gaps_a)):
         left, right = gaps_e.get(gap, []), gaps_a.get(gap, [])
         width = max(len(left), len(right))
-        pairs.extend(
-            (left[i] if i < len(left) else None, right[i] if i < len(right) else None)
-            for i in range(width)
-        )
+        pairs.extend((left[i] if i < len(left) else None, right[i] if i < len(right) else None) for i in range(width))
     return pairs
 
 
@@ -115,4 +109,3 @@ def _reading_order(pairs: list[CellPair]) -> list[CellPair]:
         return rank, a if a is not None else -1
 
     return sorted(pairs, key=key)
-

@@ -1,4 +1,5 @@
 """The data a comparison returns, and the options that shape it."""
+
 from __future__ import annotations
 
 import math
@@ -6,8 +7,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..format.check_types import CompareOutcome, DiffKind, OutputDiffJson
 from .normalize import NormalizerSet, default_normalizer_set
-
 
 INJECTED_PARAMETERS_TAG = "injected-parameters"
 NBVAL_MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP")
@@ -94,7 +95,8 @@ class OutputDiff:
         data["unified_diff"] = list(self.unified_diff)
         data["numbers_changed"] = [list(pair) for pair in self.numbers_changed]
         data["traceback"] = list(self.traceback)
-        return data
+        result: OutputDiffJson = data
+        return result
 
 
 @dataclass(frozen=True)
@@ -151,4 +153,3 @@ def _json_float(value: float | None) -> float | str | None:
     if value is None or math.isfinite(value):
         return value
     return str(value)
-

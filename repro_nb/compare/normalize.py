@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol
 
+from ..format.text import ANSI_ESCAPE
+
 __all__ = [
     "BUILTIN_MASKS",
     "ENTRY_POINT_GROUP",
@@ -147,7 +149,7 @@ _TIME_UNIT = r"(?:ns|[µu]s|ms|s|sec|min|h)"
 # Order matters: progress bars are collapsed before anything inside them is masked,
 # and timings are masked before the generic duration mask sees their numbers.
 BUILTIN_MASKS: tuple[Normalizer, ...] = (
-    _mask("ansi", r"\x1b\[[0-?]*[ -/]*[@-~]", "", "\x1b"),
+    _mask("ansi", ANSI_ESCAPE.pattern, "", "\x1b"),
     _CarriageReturnMask(),
     # tqdm: " 45%|████▌     | 45/100 [00:01<00:02, 30.1it/s]" (any unit, any postfix)
     _mask(
@@ -270,7 +272,6 @@ BUILTIN_MASKS: tuple[Normalizer, ...] = (
 )
 
 
-
 def _name_of(normalizer: Normalizer) -> str:
     """A display name: ``name`` attribute, else the function name, else the type."""
     name = getattr(normalizer, "name", None) or getattr(normalizer, "__name__", None)
@@ -316,14 +317,11 @@ def load_entry_point_normalizers(
             target = entry.load()
         except Exception as err:  # noqa: BLE001 - foreign import-time code may raise anything
             warnings.append(
-                f"normalizer entry point {entry.name!r} ({entry.value}) failed to load: "
-                f"{type(err).__name__}: {err}"
+                f"normalizer entry point {entry.name!r} ({entry.value}) failed to load: {type(err).__name__}: {err}"
             )
             continue
         if not callable(target):
-            warnings.append(
-                f"normalizer entry point {entry.name!r} ({entry.value}) is not callable"
-            )
+            warnings.append(f"normalizer entry point {entry.name!r} ({entry.value}) is not callable")
             continue
         loaded.append(PluginNormalizer(f"plugin:{entry.name}", target))
     return tuple(loaded), tuple(warnings)
@@ -359,14 +357,8 @@ class NormalizerSet:
         disabled = set(disable)
         unknown = disabled.difference(BUILTIN_MASK_NAMES)
         if unknown:
-            raise ValueError(
-                f"unknown built-in mask(s) {sorted(unknown)}; known: {list(BUILTIN_MASK_NAMES)}"
-            )
-        builtins = (
-            tuple(mask for mask in BUILTIN_MASKS if _name_of(mask) not in disabled)
-            if defaults
-            else ()
-        )
+            raise ValueError(f"unknown built-in mask(s) {sorted(unknown)}; known: {list(BUILTIN_MASK_NAMES)}")
+        builtins = tuple(mask for mask in BUILTIN_MASKS if _name_of(mask) not in disabled) if defaults else ()
         users = tuple(compile_user_mask(spec) for spec in extra_masks)
         plugins, warnings = load_entry_point_normalizers(group) if load_plugins else ((), ())
         return cls(builtins + users + plugins, warnings)

@@ -1,4 +1,5 @@
 """Two notebooks compared code cell by code cell: which cells reproduced their outputs."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -23,10 +24,9 @@ def compare_notebooks(
     """
     opts = options if options is not None else CompareOptions()
     pairs = match_code_cells(expected["cells"], actual["cells"])
-    verdicts = tuple(
-        _compare_pair(expected["cells"], actual["cells"], pair, opts) for pair in pairs
-    )
+    verdicts = tuple(_compare_pair(expected["cells"], actual["cells"], pair, opts) for pair in pairs)
     return NotebookComparison(verdicts, opts.normalizers.warnings)
+
 
 def _compare_pair(
     expected_cells: Sequence[Mapping[str, Any]],
@@ -44,9 +44,7 @@ def _compare_pair(
         return CellComparison(e_index, a_index, cell_id, "removed")
     expected_outputs = list(expected_cell.get("outputs", ()))
     actual_outputs = list(actual_cell.get("outputs", ()))
-    skip_reason = _skip_reason(expected_cell, options.skip_tags) or _skip_reason(
-        actual_cell, options.skip_tags
-    )
+    skip_reason = _skip_reason(expected_cell, options.skip_tags) or _skip_reason(actual_cell, options.skip_tags)
     if skip_reason is not None:
         errors = tuple(error_diffs(expected_outputs, actual_outputs, options))
         status: CompareOutcome = "failed" if errors else "skipped"

@@ -1,4 +1,5 @@
 """Differences between two cells' output lists: streams, rich outputs, errors."""
+
 from __future__ import annotations
 
 import difflib
@@ -16,7 +17,7 @@ from .model import (
     CompareOptions,
     OutputDiff,
 )
-from .text import clip_line, excerpt, whole_output_diff, compare_text
+from .text import clip_line, compare_text, excerpt, whole_output_diff
 
 # ----------------------------------------------------------------------------- outputs
 
@@ -85,7 +86,10 @@ def _stream_diffs(
             diffs.append(whole_output_diff("output-added", first, mime, None, text))
         else:
             diff = compare_text(
-                mime, expected_streams[name][1], actual_streams[name][1], options,
+                mime,
+                expected_streams[name][1],
+                actual_streams[name][1],
+                options,
                 output_index=actual_streams[name][0],
             )
             diffs.extend([diff] if diff is not None else [])
@@ -114,13 +118,11 @@ def _rich_diffs(
     diffs: list[OutputDiff] = []
     for e_item, a_item in _align_rich(expected_rich, actual_rich):
         if a_item is None and e_item is not None:
-            diffs.append(whole_output_diff(
-                "output-missing", e_item[0], _main_mime(e_item[1]), _summary(e_item[1]), None
-            ))
+            diffs.append(
+                whole_output_diff("output-missing", e_item[0], _main_mime(e_item[1]), _summary(e_item[1]), None)
+            )
         elif e_item is None and a_item is not None:
-            diffs.append(whole_output_diff(
-                "output-added", a_item[0], _main_mime(a_item[1]), None, _summary(a_item[1])
-            ))
+            diffs.append(whole_output_diff("output-added", a_item[0], _main_mime(a_item[1]), None, _summary(a_item[1])))
         elif e_item is not None and a_item is not None:
             diffs.extend(_bundle_diffs(e_item[1], a_item[1], e_item[0], a_item[0], options))
     return diffs
@@ -129,9 +131,7 @@ def _rich_diffs(
 IndexedOutput = tuple[int, Mapping[str, Any]]
 
 
-def _indexed(
-    outputs: Sequence[Mapping[str, Any]], types: tuple[str, ...]
-) -> list[IndexedOutput]:
+def _indexed(outputs: Sequence[Mapping[str, Any]], types: tuple[str, ...]) -> list[IndexedOutput]:
     return [(i, output) for i, output in enumerate(outputs) if output.get("output_type") in types]
 
 
@@ -189,9 +189,7 @@ def _bundle_diffs(
         elif mime not in expected_data:
             diffs.append(OutputDiff("mime-added", actual_index, mime))
         else:
-            diff = compare_mime(
-                mime, expected_data[mime], actual_data[mime], options, actual_index
-            )
+            diff = compare_mime(mime, expected_data[mime], actual_data[mime], options, actual_index)
             diffs.extend([diff] if diff is not None else [])
     return diffs
 
@@ -204,9 +202,7 @@ def compare_mime(
         return None
     if mime in PIXEL_MIMES:
         return compare_images(mime, _joined(expected), _joined(actual), options, output_index)
-    return compare_text(
-        mime, _mime_text(mime, expected), _mime_text(mime, actual), options, output_index
-    )
+    return compare_text(mime, _mime_text(mime, expected), _mime_text(mime, actual), options, output_index)
 
 
 def _mime_text(mime: str, value: Any) -> str:
@@ -242,9 +238,7 @@ def error_diffs(
         e_item = expected_errors[i] if i < len(expected_errors) else None
         a_item = actual_errors[i] if i < len(actual_errors) else None
         if a_item is None and e_item is not None:
-            diffs.append(whole_output_diff(
-                "output-missing", e_item[0], "error", _error_line(e_item[1]), None
-            ))
+            diffs.append(whole_output_diff("output-missing", e_item[0], "error", _error_line(e_item[1]), None))
         elif a_item is not None:
             diff = _error_diff(e_item[1] if e_item else None, a_item, options)
             diffs.extend([diff] if diff is not None else [])
@@ -257,14 +251,14 @@ def _error_diff(
     index, output = actual
     actual_line = _error_line(output)
     expected_line = _error_line(expected) if expected is not None else None
-    if (
-        expected_line is not None
-        and compare_text("error", expected_line, actual_line, options, index) is None
-    ):
+    if expected_line is not None and compare_text("error", expected_line, actual_line, options, index) is None:
         return None
     return OutputDiff(
-        "error", index, "error",
-        expected=expected_line, actual=actual_line,
+        "error",
+        index,
+        "error",
+        expected=expected_line,
+        actual=actual_line,
         traceback=_traceback_summary(output),
         note="new error" if expected is None else "changed error",
     )
@@ -278,5 +272,3 @@ def _traceback_summary(output: Mapping[str, Any]) -> tuple[str, ...]:
     """The last lines of the ANSI-stripped traceback, each bounded in length."""
     lines = strip_ansi("\n".join(output.get("traceback", ()) or ())).splitlines()
     return tuple(clip_line(line) for line in lines[-MAX_TRACEBACK_LINES:])
-
-

@@ -1,4 +1,5 @@
 """Text outputs: numbers within a tolerance, everything else exactly, diffs bounded."""
+
 from __future__ import annotations
 
 import difflib
@@ -7,15 +8,14 @@ from dataclasses import dataclass, replace
 
 from ..format.check_types import DiffKind
 from .model import (
-    NUMBER,
     DIFF_CONTEXT,
     MAX_DIFF_INPUT_LINES,
     MAX_DIFF_LINES,
     MAX_EXCERPT_CHARS,
     MAX_LINE_CHARS,
     MAX_NUMBER_PAIRS,
+    NUMBER,
     CompareOptions,
-
     OutputDiff,
     Tolerance,
 )
@@ -106,14 +106,16 @@ def _differences(expected: float, actual: float) -> tuple[float, float]:
     return abs_diff, rel_diff
 
 
-def _text_diff(
-    kind: DiffKind, output_index: int | None, mime: str, expected: str, actual: str
-) -> OutputDiff:
+def _text_diff(kind: DiffKind, output_index: int | None, mime: str, expected: str, actual: str) -> OutputDiff:
     first = _first_difference(expected, actual)
     return OutputDiff(
-        kind, output_index, mime,
-        expected=excerpt(expected, first), actual=excerpt(actual, first),
-        expected_length=len(expected), actual_length=len(actual),
+        kind,
+        output_index,
+        mime,
+        expected=excerpt(expected, first),
+        actual=excerpt(actual, first),
+        expected_length=len(expected),
+        actual_length=len(actual),
         unified_diff=bounded_unified_diff(expected, actual),
     )
 
@@ -122,7 +124,9 @@ def whole_output_diff(
     kind: DiffKind, index: int, mime: str | None, expected: str | None, actual: str | None
 ) -> OutputDiff:
     return OutputDiff(
-        kind, index, mime,
+        kind,
+        index,
+        mime,
         expected=excerpt(expected, 0) if expected is not None else None,
         actual=excerpt(actual, 0) if actual is not None else None,
         expected_length=len(expected) if expected is not None else None,
@@ -135,7 +139,7 @@ def _first_difference(left: str, right: str, chunk: int = 1 << 16) -> int:
     the first differing chunk is walked character by character."""
     limit = min(len(left), len(right))
     start = 0
-    while start < limit and left[start:start + chunk] == right[start:start + chunk]:
+    while start < limit and left[start : start + chunk] == right[start : start + chunk]:
         start += chunk
     end = min(start + chunk, limit)
     return next((i for i in range(start, end) if left[i] != right[i]), end)
@@ -149,7 +153,7 @@ def excerpt(text: str, around: int) -> str:
     head = f"…[{start} chars]…" if start else ""
     rest = len(text) - start - MAX_EXCERPT_CHARS
     tail = f"…[{rest} chars]…" if rest > 0 else ""
-    return head + text[start:start + MAX_EXCERPT_CHARS] + tail
+    return head + text[start : start + MAX_EXCERPT_CHARS] + tail
 
 
 def clip_line(line: str) -> str:
@@ -170,13 +174,9 @@ def bounded_unified_diff(expected: str, actual: str) -> tuple[str, ...]:
     prefix = _common_prefix_length(left, right)
     suffix = _common_prefix_length(left[prefix:][::-1], right[prefix:][::-1])
     start = max(0, prefix - DIFF_CONTEXT)
-    left_end, right_end = len(left) - max(0, suffix - DIFF_CONTEXT), len(right) - max(
-        0, suffix - DIFF_CONTEXT
-    )
-    left_part = [clip_line(line) for line in left[start:min(left_end, start + MAX_DIFF_INPUT_LINES)]]
-    right_part = [
-        clip_line(line) for line in right[start:min(right_end, start + MAX_DIFF_INPUT_LINES)]
-    ]
+    left_end, right_end = len(left) - max(0, suffix - DIFF_CONTEXT), len(right) - max(0, suffix - DIFF_CONTEXT)
+    left_part = [clip_line(line) for line in left[start : min(left_end, start + MAX_DIFF_INPUT_LINES)]]
+    right_part = [clip_line(line) for line in right[start : min(right_end, start + MAX_DIFF_INPUT_LINES)]]
     lines = ["--- expected", "+++ actual"]
     matcher = difflib.SequenceMatcher(None, left_part, right_part, autojunk=False)
     for group in matcher.get_grouped_opcodes(DIFF_CONTEXT):
@@ -185,7 +185,7 @@ def bounded_unified_diff(expected: str, actual: str) -> tuple[str, ...]:
         lines.append(f"… diff limited to the first {MAX_DIFF_INPUT_LINES} differing lines")
     if len(lines) > MAX_DIFF_LINES:
         dropped = len(lines) - MAX_DIFF_LINES
-        lines = lines[:MAX_DIFF_LINES] + [f"… {dropped} more diff lines"]
+        lines = [*lines[:MAX_DIFF_LINES], f"… {dropped} more diff lines"]
     return tuple(lines)
 
 
@@ -198,15 +198,11 @@ def _common_prefix_length(left: list[str], right: list[str]) -> int:
     return count
 
 
-def _hunk(
-    group: list[tuple[str, int, int, int, int]], left: list[str], right: list[str], offset: int
-) -> list[str]:
+def _hunk(group: list[tuple[str, int, int, int, int]], left: list[str], right: list[str], offset: int) -> list[str]:
     first, last = group[0], group[-1]
     left_start, left_len = first[1], last[2] - first[1]
     right_start, right_len = first[3], last[4] - first[3]
-    lines = [
-        f"@@ -{offset + left_start + 1},{left_len} +{offset + right_start + 1},{right_len} @@"
-    ]
+    lines = [f"@@ -{offset + left_start + 1},{left_len} +{offset + right_start + 1},{right_len} @@"]
     for tag, i1, i2, j1, j2 in group:
         if tag == "equal":
             lines.extend(" " + line for line in left[i1:i2])
@@ -214,5 +210,3 @@ def _hunk(
         lines.extend("-" + line for line in left[i1:i2])
         lines.extend("+" + line for line in right[j1:j2])
     return lines
-
-

@@ -5,6 +5,7 @@ imports (as opposed to those a library pulled in), the checker finds the cell th
 defines a name another cell lacks. Cell code is IPython, not Python: magics, shell
 escapes, help syntax and cell magics are handled here once (:func:`parse_cell`).
 """
+
 from __future__ import annotations
 
 import ast
@@ -126,7 +127,7 @@ def _parse(source: str) -> ast.Module | None:
                 if index >= len(lines):
                     lines.append(indent + "pass")
                     continue
-                if 0 <= index and not lines[index].startswith(indent):
+                if index >= 0 and not lines[index].startswith(indent):
                     lines[index] = indent + lines[index].lstrip()
                     continue
             if not 0 <= index < len(lines):

@@ -5,6 +5,7 @@ records to cells and tells an edited cell from the one that ran by the same hash
 Trailing whitespace and line-ending differences are not a change of code, so they are
 normalized away before hashing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -42,4 +43,5 @@ def has_code(cells: Iterable[Mapping[str, Any]]) -> bool:
 def source_hash(source: str | list[str]) -> str:
     text = "".join(source) if isinstance(source, list) else source
     normalized = "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
-    return "sha256:" + sha256(normalized.encode("utf-8", "surrogatepass")).hexdigest()
+    digest: str = sha256(normalized.encode("utf-8", "surrogatepass")).hexdigest()
+    return "sha256:" + digest

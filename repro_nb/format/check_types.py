@@ -10,9 +10,8 @@ The TypedDicts are the JSON forms the dataclasses of the checker serialize to an
 server and the reports read; ``tests/format/test_types.py`` keeps them in step with the
 schema.
 """
-from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 Verdict = Literal["reproduced", "drifted", "failed", "error"]
 """A notebook's verdict: exit code 0, 1, 1, 2."""
@@ -35,12 +34,30 @@ CompareOutcome = Literal["reproduced", "drifted", "failed", "skipped", "added", 
 RunStatus = Literal["ok", "error", "timeout", "dead-kernel", "kernel-failed"]
 FailureKind = Literal["error", "timeout", "dead-kernel", "kernel-failed"]
 DiffKind = Literal[
-    "text", "numeric", "image", "mime-missing", "mime-added", "output-missing", "output-added", "error",
+    "text",
+    "numeric",
+    "image",
+    "mime-missing",
+    "mime-added",
+    "output-missing",
+    "output-added",
+    "error",
 ]
 CauseKind = Literal[
-    "exception", "timeout", "dead-kernel", "hidden-state", "data-changed", "data-missing",
-    "data-unrecorded", "package-changed", "package-missing", "unseeded-rng", "hash-order",
-    "out-of-order", "environment", "numeric-noise",
+    "exception",
+    "timeout",
+    "dead-kernel",
+    "hidden-state",
+    "data-changed",
+    "data-missing",
+    "data-unrecorded",
+    "package-changed",
+    "package-missing",
+    "unseeded-rng",
+    "hash-order",
+    "out-of-order",
+    "environment",
+    "numeric-noise",
 ]
 Confidence = Literal["high", "medium", "low"]
 Severity = Literal["high", "medium", "low"]
@@ -150,7 +167,7 @@ class CheckReportJson(TypedDict):
     schema_version: int
     tool: ToolJson
     created_at: str
-    command: str | None
+    command: NotRequired[str | None]
     summary: SummaryJson
     notebooks: list[NotebookResultJson]
 

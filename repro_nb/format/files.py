@@ -4,6 +4,7 @@ A crash or a full disk half-way through a write must leave the previous file int
 every write goes to a temporary file in the same directory, is flushed and fsync'ed, and
 then replaces the target with :func:`os.replace` (atomic on POSIX and Windows).
 """
+
 from __future__ import annotations
 
 import json
@@ -80,17 +81,16 @@ def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookReadError(p, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
-    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+    if not isinstance(raw, dict) or ("cells" not in raw and "worksheets" not in raw):
         raise NotebookReadError(p, "not a Jupyter notebook (no 'cells')")
     major = raw.get("nbformat")
     if major != 4:
         raise NotebookReadError(
             p,
-            f"nbformat {major} is not supported; convert it with "
-            "`jupyter nbconvert --to notebook --nbformat 4`",
+            f"nbformat {major} is not supported; convert it with `jupyter nbconvert --to notebook --nbformat 4`",
         )
     try:
-        nb = nbformat.reads(text, as_version=4)
+        nb: nbformat.NotebookNode = nbformat.reads(text, as_version=4)
     except (NotJSONError, ValueError, KeyError, TypeError) as exc:
         raise NotebookReadError(p, f"malformed notebook: {exc}") from exc
     return nb

@@ -309,7 +309,8 @@ class FileHasher:
                 b3 = mod.blake3
 
                 def large() -> _Hasher:
-                    return b3(max_threads=b3.AUTO)
+                    hasher: _Hasher = b3(max_threads=b3.AUTO)
+                    return hasher
 
                 # Single-threaded for small inputs: spinning up the thread pool
                 # costs more than hashing a few KiB.
@@ -328,13 +329,9 @@ class FileHasher:
         usable = ", ".join(available_algorithms()) or "none"
         if algorithm in _CANDIDATES:
             raise ValueError(
-                f"hash algorithm {algorithm!r} is not available in this Python "
-                f"(missing package?); available: {usable}"
+                f"hash algorithm {algorithm!r} is not available in this Python (missing package?); available: {usable}"
             )
-        raise ValueError(
-            f"unknown hash algorithm {algorithm!r}; expected one of {known} "
-            f"(available here: {usable})"
-        )
+        raise ValueError(f"unknown hash algorithm {algorithm!r}; expected one of {known} (available here: {usable})")
 
     @property
     def algorithm(self) -> str:
@@ -342,10 +339,7 @@ class FileHasher:
         return self._algorithm
 
     def __repr__(self) -> str:
-        return (
-            f"FileHasher(algorithm={self._algorithm!r}, max_bytes={self.max_bytes!r}, "
-            f"cached={len(self._cache)})"
-        )
+        return f"FileHasher(algorithm={self._algorithm!r}, max_bytes={self.max_bytes!r}, cached={len(self._cache)})"
 
     # -- cache -------------------------------------------------------------------
 
@@ -465,9 +459,7 @@ class FileHasher:
             if before.st_ctime_ns < started - self._racy_window_ns:
                 self._store(key, digest)
             return FileDigest(display, "ok", size, digest)
-        return FileDigest(
-            display, "unreadable", None, None, "file kept changing while it was being hashed"
-        )
+        return FileDigest(display, "unreadable", None, None, "file kept changing while it was being hashed")
 
     def _buffer(self, size: int) -> memoryview:
         """This thread's read buffer, big enough for ``size`` bytes up to ``_BUFFER_SIZE``.
@@ -511,9 +503,7 @@ class FileHasher:
 
     # -- directories ---------------------------------------------------------------
 
-    def hash_directory(
-        self, path: PathArg, *, ignore: Callable[[str], bool] | None = None
-    ) -> DirectoryDigest:
+    def hash_directory(self, path: PathArg, *, ignore: Callable[[str], bool] | None = None) -> DirectoryDigest:
         """Hash every regular file below ``path`` into one manifest hash.
 
         The walk is iterative (no recursion limit), never follows symlinks to
@@ -605,10 +595,7 @@ class FileHasher:
         manifest = self._small()
         manifest.update(_MANIFEST_HEADER)
         manifest.update(
-            b"".join(
-                b"%s\0%d\0%s\n" % (rel, size, digest.encode("ascii"))
-                for rel, size, digest in records
-            )
+            b"".join(b"%s\0%d\0%s\n" % (rel, size, digest.encode("ascii")) for rel, size, digest in records)
         )
         return DirectoryDigest(
             display,

@@ -11,7 +11,6 @@ cell: with the whole notebook record to a frontend that opened with a protocol b
 record holds every data file, seed and warning of the session, so re-sending it made
 each cell's message grow with the session).
 """
-from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -23,6 +22,9 @@ PROTOCOL = 2
 """The protocol this repro-nb speaks."""
 CHANGES_PROTOCOL = 2
 """The first protocol whose frontends merge ``notebook_changes`` instead of getting ``notebook``."""
+WHOLE_RECORD_PROTOCOL = 1
+"""A protocol whose frontends get the whole notebook record with every cell (the engine
+asks for it: it embeds the whole record into the notebook it executes)."""
 
 
 class OpenData(TypedDict, total=False):

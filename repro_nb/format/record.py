@@ -11,6 +11,7 @@ Every record is validated before it is written and upgraded on read. An old sche
 version is upgraded by one function per version (``_UPGRADES``); a newer one is refused
 with a message saying to upgrade repro-nb, never silently dropped.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,17 +73,21 @@ def schema() -> JSON:
 
 def validate(document: Mapping[str, Any], kind: RecordKind = "sidecar") -> None:
     """Validate a ``sidecar``, ``notebook`` or ``cell`` record; raise :class:`RecordError`."""
-    check_valid(validator(_SCHEMA, kind), document,
-                lambda where: RecordError(f"invalid repro-nb {kind} record: {where}"), noun="the record")
+    check_valid(
+        validator(_SCHEMA, kind),
+        document,
+        lambda where: RecordError(f"invalid repro-nb {kind} record: {where}"),
+        noun="the record",
+    )
 
 
 def upgrade(document: Any, kind: RecordKind = "sidecar") -> JSON:
     """Bring a record of any known version to :data:`SCHEMA_VERSION` and validate it."""
     if not isinstance(document, dict):
         raise RecordError(f"a repro-nb {kind} record must be a JSON object, not {type(document).__name__}")
-    document = upgrade_chain(document, SCHEMA_VERSION, _UPGRADES, RecordError, f"repro-nb {kind} record")
-    validate(document, kind)
-    return document
+    upgraded = upgrade_chain(document, SCHEMA_VERSION, _UPGRADES, RecordError, f"repro-nb {kind} record")
+    validate(upgraded, kind)
+    return upgraded
 
 
 @dataclass
@@ -130,7 +135,7 @@ def read_sidecar(path: str | os.PathLike[str]) -> Sidecar:
         raise RecordError(f"cannot read record {os.fspath(path)}: {exc.strerror or exc}") from exc
     except json.JSONDecodeError as exc:
         raise RecordError(f"record {os.fspath(path)} is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
-    return cast(Sidecar, upgrade(document, "sidecar"))
+    return cast("Sidecar", upgrade(document, "sidecar"))
 
 
 def read_record(nb: Mapping[str, Any], notebook_path: str | os.PathLike[str] | None = None) -> Record | None:
@@ -140,11 +145,11 @@ def read_record(nb: Mapping[str, Any], notebook_path: str | os.PathLike[str] | N
     """
     meta = nb.get("metadata", {}).get(METADATA_KEY)
     if meta:
-        record = Record(notebook=cast(NotebookRecord, upgrade(dict(meta), "notebook")), source="metadata")
+        record = Record(notebook=cast("NotebookRecord", upgrade(dict(meta), "notebook")), source="metadata")
         for index, cell in enumerate(nb.get("cells", [])):
             cell_meta = cell.get("metadata", {}).get(METADATA_KEY)
             if cell_meta:
-                record.cells[index] = cast(CellRecord, upgrade(dict(cell_meta), "cell"))
+                record.cells[index] = cast("CellRecord", upgrade(dict(cell_meta), "cell"))
         return record
     if notebook_path is None:
         return None

@@ -6,10 +6,11 @@ by the recorder and the checker. ``tests/format/test_types.py`` keeps them in st
 the schema (same members, same required ones, same enums): a schema change without a
 type change fails there.
 
-Optional members are ``NotRequired``: records come from files that older or newer
+Optional members are ``NotRequired`` (and this module has no ``from __future__ import
+annotations``: with it, Python 3.11 cannot tell required members from the others at
+run time, which the consistency test reads): records come from files that older or newer
 versions may have written, and readers use ``.get``.
 """
-from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -18,8 +19,14 @@ UnseededKind = Literal["global-state-advanced", "generator-without-seed"]
 DataStatus = Literal["ok", "missing", "unreadable", "too-large", "not-a-file"]
 DataKind = Literal["file", "directory"]
 WarningKind = Literal[
-    "unseeded-rng", "data-changed", "data-missing", "pinned-data-changed", "out-of-order", "rerun",
-    "package-changed", "recorder-error",
+    "unseeded-rng",
+    "data-changed",
+    "data-missing",
+    "pinned-data-changed",
+    "out-of-order",
+    "rerun",
+    "package-changed",
+    "recorder-error",
 ]
 RecorderChannel = Literal["comm", "engine", "sidecar", "api"]
 
@@ -63,6 +70,7 @@ class DataFileRecord(TypedDict):
     size: NotRequired[int | None]
     hash: NotRequired[str | None]
     files: NotRequired[int]
+    skipped: NotRequired[list[str]]
     pinned: NotRequired[bool]
     cell_id: NotRequired[str | None]
     execution_count: NotRequired[int | None]

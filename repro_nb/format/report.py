@@ -12,6 +12,7 @@ when a document valid for the new schema could be rejected or misread by an old 
 a removed or renamed member, a changed type, a new enum value. New optional members may
 be added without a version change, so readers ignore members they do not know.
 """
+
 from __future__ import annotations
 
 import json
@@ -88,7 +89,11 @@ def upgrade(document: Any, name: str = "check report") -> CheckReportJson:
     tool = document.get("tool")
     made_by = tool.get("version") if isinstance(tool, dict) else None
     document = upgrade_chain(
-        document, REPORT_SCHEMA_VERSION, _UPGRADES, ReportError, name,
+        document,
+        REPORT_SCHEMA_VERSION,
+        _UPGRADES,
+        ReportError,
+        name,
         newer_hint="upgrade repro-nb to read it",
         written_by=f"repro-nb {made_by}" if isinstance(made_by, str) else None,
     )
@@ -96,7 +101,7 @@ def upgrade(document: Any, name: str = "check report") -> CheckReportJson:
         validate_document(document)
     except ReportError as exc:
         raise ReportError(f"{name}: {exc}") from exc
-    return cast(CheckReportJson, document)
+    return cast("CheckReportJson", document)
 
 
 def plain(value: Any) -> Any:

@@ -4,6 +4,7 @@ Shared by ``%repro`` in the kernel (its text/plain form; the HTML form is the ke
 :mod:`repro_nb.kernel.view`) and by ``repro-nb show``. Order is fixed by what a reader
 needs first: warnings, then seeds, data, packages, environment.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -24,18 +25,48 @@ def sections(record: Mapping[str, Any]) -> list[Section]:
     """(title, column headers, rows) for each section; shared by text and HTML."""
     warnings = record.get("warnings", [])
     found: list[Section] = []
-    found.append((f"Warnings ({len(warnings)})", ["cell", "kind", "message"],
-                     [[_where(w), w["kind"], w["message"]] for w in warnings]))
+    found.append(
+        (
+            f"Warnings ({len(warnings)})",
+            ["cell", "kind", "message"],
+            [[_where(w), w["kind"], w["message"]] for w in warnings],
+        )
+    )
     seeds = record.get("seeds", [])
-    found.append((f"Seeds ({len(seeds)})", ["cell", "library", "call", "value"],
-                     [[_where(s), s["library"], s["api"], str(s["value"])] for s in seeds]))
+    found.append(
+        (
+            f"Seeds ({len(seeds)})",
+            ["cell", "library", "call", "value"],
+            [[_where(s), s["library"], s["api"], str(s["value"])] for s in seeds],
+        )
+    )
     data = record.get("data", [])
-    found.append((f"Data files ({len(data)})", ["path", "status", "size", "hash", "cell"],
-                     [[d["path"] + ("/" if d.get("kind") == "directory" else "") + (" (pinned)" if d.get("pinned") else ""),
-                       d["status"], _size(d.get("size")), short_hash(d.get("hash"), "-"), _where(d)] for d in data]))
+    found.append(
+        (
+            f"Data files ({len(data)})",
+            ["path", "status", "size", "hash", "cell"],
+            [
+                [
+                    d["path"]
+                    + ("/" if d.get("kind") == "directory" else "")
+                    + (" (pinned)" if d.get("pinned") else ""),
+                    d["status"],
+                    _size(d.get("size")),
+                    short_hash(d.get("hash"), "-"),
+                    _where(d),
+                ]
+                for d in data
+            ],
+        )
+    )
     packages = record.get("packages", {})
-    found.append((f"Packages ({len(packages)})", ["distribution", "version"],
-                     [[name, version or "?"] for name, version in packages.items()]))
+    found.append(
+        (
+            f"Packages ({len(packages)})",
+            ["distribution", "version"],
+            [[name, version or "?"] for name, version in packages.items()],
+        )
+    )
     env = record.get("environment", {})
     rows: list[list[str]] = []
     py = env.get("python", {})
@@ -50,7 +81,14 @@ def sections(record: Mapping[str, Any]) -> list[Section]:
     for gpu in env.get("gpus", []):
         rows.append(["GPU", f"{gpu.get('name', '?')} (driver {gpu.get('driver', '?')})"])
     for blas in env.get("blas", []):
-        rows.append(["BLAS", " ".join(str(blas.get(k)) for k in ("internal_api", "version", "num_threads") if blas.get(k) is not None)])
+        rows.append(
+            [
+                "BLAS",
+                " ".join(
+                    str(blas.get(k)) for k in ("internal_api", "version", "num_threads") if blas.get(k) is not None
+                ),
+            ]
+        )
     for name, value in sorted(env.get("env", {}).items()):
         rows.append([name, value])
     found.append(("Environment", ["", ""], rows))
@@ -81,5 +119,3 @@ def to_text(record: Mapping[str, Any]) -> str:
         for row in rows:
             lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
     return "\n".join(lines)
-
-

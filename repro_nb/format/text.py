@@ -1,4 +1,5 @@
 """Small text helpers shared by both processes."""
+
 from __future__ import annotations
 
 import re

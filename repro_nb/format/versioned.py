@@ -4,6 +4,7 @@ Each is described by a JSON Schema shipped in ``schema/``, is validated before i
 written, and is upgraded on read by one function per old version; a document from a
 newer repro-nb is refused with a message saying so, never misread.
 """
+
 from __future__ import annotations
 
 import json

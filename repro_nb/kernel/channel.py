@@ -1,24 +1,27 @@
 """The kernel side of the ``repro_nb`` comm: how records reach a frontend that can write
 notebook metadata. The messages are :mod:`repro_nb.format.protocol`'s.
 """
+
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 from ..format.protocol import PROTOCOL, TARGET, CellMessage, HelloMessage, merges_changes
+from ..format.record_types import CellRecord, RecorderChannel
 from .recorder import Recorder
 
 
 class CommChannel:
     """Kernel side of the comm; holds every comm a frontend opened (several tabs may)."""
 
-    def __init__(self, recorder: Recorder, channel_name: str = "comm") -> None:
+    def __init__(self, recorder: Recorder, channel_name: RecorderChannel = "comm") -> None:
         self.recorder = recorder
         self.channel_name = channel_name
         self.comms: list[Any] = []
         self._merges: set[Any] = set()  # the comms whose frontend merges changes
-        self._last_sent: dict[str, Any] = {}  # the notebook record of the previous cell message
+        self._last_sent: Mapping[str, Any] = {}  # the notebook record of the previous cell message
         self._manager: Any = None
         recorder.listeners.append(self.send_cell)
 
@@ -83,7 +86,7 @@ class CommChannel:
         if isinstance(path, str) and path:
             self.recorder.set_notebook_path(path)
 
-    def send_cell(self, cell: dict[str, Any]) -> None:
+    def send_cell(self, cell: CellRecord) -> None:
         if not self.comms or not self.recorder.config.send_comm:
             return
         record = self.recorder.notebook_record(self.channel_name)

@@ -3,6 +3,7 @@
 
 The help texts are the single source of documentation for each option.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -9,6 +9,7 @@ takes a fraction of that, and the answer only changes when something is installe
 removed, which changes the mtime of the ``site-packages`` directory. So the map is
 cached on disk per environment, keyed by the import path and those mtimes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,8 +73,11 @@ def environment_index(use_cache: bool = True) -> Index:
         try:
             with open(cache_file, encoding="utf-8") as handle:
                 cached: Index = json.load(handle)
-            if (isinstance(cached.get("top_level"), dict) and isinstance(cached.get("versions"), dict)
-                    and isinstance(cached.get("editable"), list)):
+            if (
+                isinstance(cached.get("top_level"), dict)
+                and isinstance(cached.get("versions"), dict)
+                and isinstance(cached.get("editable"), list)
+            ):
                 return cached
         except (OSError, ValueError, AttributeError):
             pass

@@ -37,7 +37,7 @@ import sysconfig
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from ..format.record import ALLOWED_ENV_VARS, THREAD_ENV_VARS
+from ..format.record import ALLOWED_ENV_VARS
 
 __all__ = [
     "collect_blas",
@@ -301,9 +301,7 @@ def _blas_from_threadpoolctl() -> list[dict[str, Any]] | None:
     for library in threadpoolctl.threadpool_info():
         if library.get("user_api") != "blas":
             continue
-        entry = {
-            field: library[field] for field in _THREADPOOL_FIELDS if library.get(field) is not None
-        }
+        entry = {field: library[field] for field in _THREADPOOL_FIELDS if library.get(field) is not None}
         filepath = library.get("filepath")
         if filepath:
             entry["filename"] = os.path.basename(str(filepath))

@@ -1,4 +1,5 @@
 """``%load_ext repro_nb``: wire the recorder into IPython's events, the comm and magics."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -11,6 +11,7 @@ hook is written in C (``_audit.c``, compiled when the package is built) and in P
 (the fallback): it runs for every audited event of the process, and the C one costs
 about a tenth.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -194,7 +195,7 @@ class AccessMonitor:
                     moved[2] = False
                 continue
             if event == "open":
-                raw_path, mode, flags = (args + (None, None, None))[:3]
+                raw_path, mode, flags = ((*args, None, None, None))[:3]
                 read, write = _access_kind(mode, flags)
             else:  # sqlite3.connect(database)
                 raw_path = args[0] if args else None
@@ -252,11 +253,27 @@ class PathFilter:
     def __init__(self, extra_globs: Iterable[str] = (), exclude_files: Iterable[str] = ()) -> None:
         prefixes = set(library_dirs())
         home = os.path.expanduser("~")
-        for sub in (".ipython", ".jupyter", ".cache", ".config", ".local/share/jupyter", ".matplotlib",
-                    ".keras", ".nv", ".triton"):
+        for sub in (
+            ".ipython",
+            ".jupyter",
+            ".cache",
+            ".config",
+            ".local/share/jupyter",
+            ".matplotlib",
+            ".keras",
+            ".nv",
+            ".triton",
+        ):
             prefixes.add(os.path.join(home, sub))
-        for env_dir in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "MPLCONFIGDIR",
-                        "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        for env_dir in (
+            "IPYTHONDIR",
+            "JUPYTER_RUNTIME_DIR",
+            "JUPYTER_DATA_DIR",
+            "JUPYTER_CONFIG_DIR",
+            "MPLCONFIGDIR",
+            "XDG_CACHE_HOME",
+            "XDG_CONFIG_HOME",
+        ):
             value = os.environ.get(env_dir)
             if value:
                 prefixes.add(os.path.abspath(value))
@@ -314,7 +331,7 @@ def display_path(path: str, base_dir: str) -> str:
     in_home = home not in ("", "/") and (path == home or path.startswith(home.rstrip(os.sep) + os.sep))
     base = base_dir.rstrip(os.sep) + os.sep
     if path.startswith(base):
-        shown = path[len(base):]  # both normalised: what relpath would give, without its work
+        shown = path[len(base) :]  # both normalised: what relpath would give, without its work
     else:
         shown = os.path.relpath(path, base_dir) if in_home else path
     shown = shown.replace(os.sep, "/")
@@ -397,6 +414,7 @@ class _ReaderWrappers:
             "__init__" in vars(base) for base in original.__mro__[1:-1]
         )
         try:
+
             class OSFile(original):  # type: ignore[misc, valid-type]
                 __repro_nb_wrapped__ = original
 

@@ -4,6 +4,7 @@ Both the file recorder (the interpreter's own files are not data) and the seed t
 (a generator seeded inside a library is not the notebook's seed) need to tell installed
 code from the user's. Computed once: ``sysconfig`` costs a few milliseconds.
 """
+
 from __future__ import annotations
 
 import functools

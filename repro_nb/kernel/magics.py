@@ -7,6 +7,7 @@ user mistakes raise ``UsageError`` (shown as a one-line message, not a traceback
 module, its argument parsers and the HTML renderer are imported the first time one of
 them is used, not in every recorded kernel.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,9 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
+from ..errors import ReproError
 from . import view
 from .recorder import Recorder
-from ..errors import ReproError
 from .registry import current_recorder
 
 _MAX_SEED = 2**32 - 1  # NumPy's legacy global RNG takes seeds below 2**32
@@ -43,7 +44,9 @@ class ReproMagics(Magics):
         return recorder
 
     @magic_arguments()
-    @argument("seed", nargs="?", default=None, help="the seed (0 ≤ N < 2**32); omitted: pick one, print it and record it")
+    @argument(
+        "seed", nargs="?", default=None, help="the seed (0 ≤ N < 2**32); omitted: pick one, print it and record it"
+    )
     @line_magic
     def repro_seed(self, line: str) -> None:
         """Seed every random number generator in the session at once and record it.
@@ -84,7 +87,7 @@ class ReproMagics(Magics):
                 problems.append(f"{path}: {item['status']}")
                 continue
             what = f"{item.get('files', 0)} files, " if item.get("kind") == "directory" else ""
-            print(f"pinned {item['path']}: {what}{item.get('size', 0)} bytes, {item['hash'][:20]}…")
+            print(f"pinned {item['path']}: {what}{item.get('size', 0)} bytes, {(item.get('hash') or '')[:20]}…")
             for skipped in item.get("skipped", [])[:5]:
                 print(f"  not hashed: {skipped}")
         if problems:
@@ -105,7 +108,9 @@ class ReproMagics(Magics):
         display({"text/plain": view.to_text(record), "text/html": view.to_html(record)}, raw=True)
 
     @magic_arguments()
-    @argument("path", nargs="?", default=None, help="where to write (default: <notebook>.repro.json beside the notebook)")
+    @argument(
+        "path", nargs="?", default=None, help="where to write (default: <notebook>.repro.json beside the notebook)"
+    )
     @line_magic
     def repro_save(self, line: str) -> None:
         """Write the record to a sidecar file, for frontends that cannot store notebook metadata."""

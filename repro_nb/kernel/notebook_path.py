@@ -6,6 +6,7 @@
   runs in the notebook's directory, so the file is ``cwd / basename``;
 * our engine tells the recorder directly.
 """
+
 from __future__ import annotations
 
 import os

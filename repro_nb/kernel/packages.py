@@ -10,8 +10,6 @@ from is :mod:`.distributions`'.
 
 from __future__ import annotations
 
-import ast
-import functools
 import importlib.metadata
 import importlib.util
 import os
@@ -20,13 +18,14 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from ..format.record_types import ImportRecord
 from .distributions import environment_index
 
 __all__ = [
-    "ImportRecord",
     "PackageResolver",
+    "ResolvedModule",
     "is_stdlib",
 ]
 
@@ -52,7 +51,7 @@ def is_stdlib(module_name: str) -> bool:
 # ------------------------------------------------------------------------ resolving
 
 
-class ImportRecord(NamedTuple):
+class ResolvedModule(NamedTuple):
     """A module and the distribution providing it: the schema's ``import`` definition.
 
     ``distribution`` and ``version`` are ``None`` for a module no installed distribution
@@ -66,7 +65,7 @@ class ImportRecord(NamedTuple):
     version: str | None
     direct: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ImportRecord:
         """The record as the schema stores it."""
         return {
             "module": self.module,
@@ -80,7 +79,7 @@ class PackageResolver:
     """Map a module name to the distribution (and version) that installed it.
 
     ``importlib.metadata.packages_distributions()`` answers this for ordinary installs
-    but takes 200–310 ms for ~150 distributions; :mod:`repro_nb.toplevel` builds the
+    but takes 200–310 ms for ~150 distributions; :mod:`repro_nb.kernel.distributions` builds the
     same map from plain text in ~25 ms and caches it on disk per environment (~0.3 ms),
     and it is still computed lazily, once, and reused.
     A name not in the map may have been ``pip install``-ed during the session, so the map
@@ -110,18 +109,18 @@ class PackageResolver:
 
     # -- public API
 
-    def resolve(self, module_name: str) -> ImportRecord:
-        """The :class:`ImportRecord` (with ``direct=False``) for ``module_name``.
+    def resolve(self, module_name: str) -> ResolvedModule:
+        """The :class:`ResolvedModule` (with ``direct=False``) for ``module_name``.
 
         ``module_name`` is normally a top-level name; a dotted name is accepted and
         resolved by its top-level package, its full name only helps choose among
         several distributions sharing a namespace package.
         """
         if is_stdlib(module_name):
-            return ImportRecord(module_name, None, None)
+            return ResolvedModule(module_name, None, None)
         distribution = self._distribution_for(module_name)
         version = None if distribution is None else self.version_of(distribution)
-        return ImportRecord(module_name, distribution, version)
+        return ResolvedModule(module_name, distribution, version)
 
     def version_of(self, distribution: str) -> str | None:
         """The installed version of ``distribution``; ``None`` if it is not installed.
@@ -189,11 +188,7 @@ class PackageResolver:
             return unique[0]
         if module_name not in self._chosen:
             module_file = _module_file(module_name)
-            owners = (
-                []
-                if module_file is None
-                else [name for name in unique if _distribution_owns(name, module_file)]
-            )
+            owners = [] if module_file is None else [name for name in unique if _distribution_owns(name, module_file)]
             self._chosen[module_name] = (owners or unique)[0]
         return self._chosen[module_name]
 

@@ -5,6 +5,7 @@ readers the audit hook cannot see (pyarrow, h5py). ``%unload_ext repro_nb`` must
 every library as it found it, but only where our replacement is still in place: if
 something else wrapped it since, putting the original back would remove their wrapper.
 """
+
 from __future__ import annotations
 
 from typing import Any

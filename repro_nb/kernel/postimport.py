@@ -9,6 +9,7 @@ A finder at the front of ``sys.meta_path`` asks the other finders for the spec a
 its loader; the wrapper delegates everything to the real loader and calls back after
 ``exec_module``. Removed on unload.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -10,6 +10,7 @@ Speed matters: this runs around every cell of a working session. ``begin_cell`` 
 takes fingerprints and flips a flag; ``end_cell`` does real work only when the cell did
 something worth recording (imported a module, opened a file, moved an RNG).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -22,25 +23,43 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from ..format import record as record_mod
 from .._version import __version__
+from ..format import record as record_mod
+from ..format.cellcode import direct_imports
+from ..format.cells import source_hash
+from ..format.hashing import DirectoryDigest, FileDigest, FileHasher
+from ..format.record_types import (
+    CellError,
+    CellRecord,
+    DataFileRecord,
+    EnvironmentRecord,
+    ImportRecord,
+    NotebookRecord,
+    RecorderChannel,
+    RecordWarning,
+    SeedEventRecord,
+    Sidecar,
+    UnseededRngRecord,
+)
+from ..format.text import short_hash
 from .config import ReproNB
 from .environment import collect_blas, collect_env_vars, collect_environment
 from .fileaccess import AccessMonitor, FileAccess, PathFilter, display_path
-from ..format.hashing import DirectoryDigest, FileDigest, FileHasher
-from ..format.cellcode import direct_imports
-from ..format.cells import source_hash
 from .packages import PackageResolver, is_stdlib
 from .seeds import SeedEvent, SeedTracker, UnseededGenerator
-from ..format.text import short_hash
-
-JSON = dict[str, Any]
 
 #: The options the recorder follows while it runs (see ``_config_changed``).
-_OBSERVED = ("hash_algorithm", "max_hash_bytes", "ignore", "record_seeds", "record_data", "record_packages",
-             "record_order")
+_OBSERVED = (
+    "hash_algorithm",
+    "max_hash_bytes",
+    "ignore",
+    "record_seeds",
+    "record_data",
+    "record_packages",
+    "record_order",
+)
 
 
 def utcnow() -> str:
@@ -57,11 +76,28 @@ def is_nbformat_id(cell_id: str | None) -> bool:
 class _CellInProgress:
     """What ``begin_cell`` noted, for ``end_cell`` (a plain class: made for every cell)."""
 
-    __slots__ = ("cell_id", "editor_uri", "fingerprints", "modules_before", "seeds", "source", "started_at", "t0",
-                 "unseeded")
+    __slots__ = (
+        "cell_id",
+        "editor_uri",
+        "fingerprints",
+        "modules_before",
+        "seeds",
+        "source",
+        "started_at",
+        "t0",
+        "unseeded",
+    )
 
-    def __init__(self, cell_id: str | None, editor_uri: str | None, source: str, started_at: str, t0: float,
-                 modules_before: int, fingerprints: dict[str, int]) -> None:
+    def __init__(
+        self,
+        cell_id: str | None,
+        editor_uri: str | None,
+        source: str,
+        started_at: str,
+        t0: float,
+        modules_before: int,
+        fingerprints: dict[str, int],
+    ) -> None:
         self.cell_id = cell_id
         self.editor_uri = editor_uri
         self.source = source
@@ -69,8 +105,8 @@ class _CellInProgress:
         self.t0 = t0
         self.modules_before = modules_before
         self.fingerprints = fingerprints
-        self.seeds: list[JSON] = []
-        self.unseeded: list[JSON] = []
+        self.seeds: list[SeedEventRecord] = []
+        self.unseeded: list[UnseededRngRecord] = []
 
 
 class Recorder:
@@ -97,21 +133,22 @@ class Recorder:
         # the C library, GPUs), not at %load_ext; the variables that may change during
         # the session are taken now.
         self._env_vars = collect_env_vars()
-        self._described: JSON | None = None
+        self._described: EnvironmentRecord | None = None
         self._numpy_seen = "numpy" in sys.modules
         self._blas_pending = False
         self.packages: dict[str, str | None] = {}
-        self.session_seeds: list[JSON] = []
-        self.session_unseeded: list[JSON] = []
-        self.data: dict[str, JSON] = {}  # display path -> last known data record
-        self.warnings: list[JSON] = []
-        self.cells: list[JSON] = []
-        self.listeners: list[Callable[[JSON], None]] = []
+        self.session_seeds: list[SeedEventRecord] = []
+        self.session_unseeded: list[UnseededRngRecord] = []
+        self.data: dict[str, DataFileRecord] = {}  # display path -> last known data record
+        self.warnings: list[RecordWarning] = []
+        self.cells: list[CellRecord] = []
+        self.listeners: list[Callable[[CellRecord], None]] = []
         self._current: _CellInProgress | None = None
         self._order = 0
         self._last_read: dict[str, tuple[str | None, int | None]] = {}  # path -> (hash, exec count)
         self._writers: dict[str, int | None] = {}  # path -> exec count of the last cell that wrote it
-        self._pins: dict[str, JSON] = {}
+        self._pins: dict[str, DataFileRecord] = {}  # absolute path -> as pinned
+        self._pin_reported: dict[str, str | None] = {}  # absolute path -> the hash last warned about
         self._attributed_imports: set[str] = set()
         # top-level packages the kernel had before recording began are not the notebook's
         self._known_tops = {name.partition(".")[0] for name in list(sys.modules)}
@@ -188,13 +225,18 @@ class Recorder:
             else:
                 editor_uri = editor_cell_ref(cell_id)
         self._current = _CellInProgress(
-            nb_id, editor_uri, source, utcnow(), time.perf_counter(), len(sys.modules),
+            nb_id,
+            editor_uri,
+            source,
+            utcnow(),
+            time.perf_counter(),
+            len(sys.modules),
             self.seeds.fingerprints() if self._record_seeds else {},
         )
         if self._record_data:
             self.monitor.start()
 
-    def end_cell(self, execution_count: int | None = None, error: BaseException | None = None) -> JSON | None:
+    def end_cell(self, execution_count: int | None = None, error: BaseException | None = None) -> CellRecord | None:
         """Finish the current cell and return its record (``None`` if no cell was begun)."""
         events = self.monitor.stop()
         current = self._current
@@ -203,7 +245,7 @@ class Recorder:
             return None
         duration = time.perf_counter() - current.t0
         self._order += 1
-        cell: JSON = {
+        cell: CellRecord = {
             "schema_version": record_mod.SCHEMA_VERSION,
             "cell_id": current.cell_id,
             "execution_count": execution_count,
@@ -215,12 +257,13 @@ class Recorder:
         }
         if current.editor_uri:
             cell["editor_uri"] = current.editor_uri
-        warnings: list[JSON] = []
+        warnings: list[RecordWarning] = []
         try:
             self._record_cell(cell, current, events, warnings, error)
         except Exception as exc:  # noqa: BLE001 - the recorder must never break a cell
-            warnings.append({"kind": "recorder-error",
-                             "message": redact_home(f"repro-nb could not record this cell: {exc!r}")})
+            warnings.append(
+                {"kind": "recorder-error", "message": redact_home(f"repro-nb could not record this cell: {exc!r}")}
+            )
         for w in warnings:
             w.setdefault("cell_id", current.cell_id)
             w.setdefault("execution_count", execution_count)
@@ -235,15 +278,24 @@ class Recorder:
         return cell
 
     def _record_cell(
-        self, cell: JSON, current: _CellInProgress, events: list[Any], warnings: list[JSON],
+        self,
+        cell: CellRecord,
+        current: _CellInProgress,
+        events: list[Any],
+        warnings: list[RecordWarning],
         error: BaseException | None = None,
     ) -> None:
         if self._record_seeds:
-            where = {"cell_id": current.cell_id, "execution_count": cell["execution_count"]}
-            cell["seeds"] = seeds = [dict(s, **where) for s in current.seeds]
-            unseeded = [dict(u, **where) for u in current.unseeded]
+            cell_id, count = current.cell_id, cell.get("execution_count")
+            seeds: list[SeedEventRecord] = [{**s, "cell_id": cell_id, "execution_count": count} for s in current.seeds]
+            cell["seeds"] = seeds
+            unseeded: list[UnseededRngRecord] = [
+                {**u, "cell_id": cell_id, "execution_count": count} for u in current.unseeded
+            ]
             for library in self.seeds.unseeded_advanced(current.fingerprints, self.seeds.fingerprints()):
-                unseeded.append({"library": library, "kind": "global-state-advanced", **where})
+                unseeded.append(
+                    {"library": library, "kind": "global-state-advanced", "cell_id": cell_id, "execution_count": count}
+                )
             cell["unseeded_rng"] = unseeded
             if seeds:
                 self.session_seeds.extend(seeds)
@@ -271,7 +323,8 @@ class Recorder:
                     code = _code_files(current.modules_before)
                     accesses = [access for access in accesses if access.path not in code]
                 cell["reads"], cell["writes"] = self._data(
-                    accesses, cell["execution_count"], warnings, self._base_dir(cwd), _failed_open(error, cwd))
+                    accesses, cell["execution_count"], warnings, self._base_dir(cwd), _failed_open(error, cwd)
+                )
             if self._pins:
                 warnings.extend(self._check_pins(files_only=True))
         if self._record_order and current.cell_id:
@@ -284,17 +337,15 @@ class Recorder:
 
     def _on_seed(self, event: SeedEvent | UnseededGenerator) -> None:
         current = self._current
-        target = event.to_json()
-        if current is None:
-            # seeding outside a recorded cell (e.g. from %repro_seed's own cell is inside;
-            # this is a silent execution): still part of the session
-            self.session_seeds.append(target) if isinstance(event, SeedEvent) else self.session_unseeded.append(target)
-            return
-        (current.seeds if isinstance(event, SeedEvent) else current.unseeded).append(target)
+        # Outside a recorded cell (a silent execution) it is still part of the session.
+        if isinstance(event, SeedEvent):
+            (current.seeds if current is not None else self.session_seeds).append(event.to_json())
+        else:
+            (current.unseeded if current is not None else self.session_unseeded).append(event.to_json())
 
     # -- packages -----------------------------------------------------------------
 
-    def _imports(self, current: _CellInProgress) -> list[JSON]:
+    def _imports(self, current: _CellInProgress) -> list[ImportRecord]:
         names: list[str] = []
         if len(sys.modules) > current.modules_before:
             # sys.modules is insertion ordered: what this cell imported is at the end.
@@ -309,7 +360,7 @@ class Recorder:
         for top in sorted(direct):
             if top not in names and top not in self._attributed_imports and top in sys.modules and not is_stdlib(top):
                 names.append(top)
-        imports: list[JSON] = []
+        imports: list[ImportRecord] = []
         for top in names:
             if top in self._attributed_imports and top not in direct:
                 continue
@@ -317,9 +368,7 @@ class Recorder:
             if _without_file(top):
                 continue  # e.g. Cython's "cython_runtime": no file, so no distribution
             entry = self.resolver.resolve(top)
-            item = entry.to_json()
-            item["direct"] = top in direct
-            imports.append(item)
+            imports.append({**entry.to_json(), "direct": top in direct})
             if entry.distribution:
                 self.packages[entry.distribution] = entry.version
         return imports
@@ -339,11 +388,15 @@ class Recorder:
         return self.hasher.hash_file(path, st)
 
     def _data(
-        self, accesses: list[FileAccess], execution_count: int | None, warnings: list[JSON],
-        base: str, failed_open: str | None = None,
-    ) -> tuple[list[JSON], list[JSON]]:
-        reads: list[JSON] = []
-        writes: list[JSON] = []
+        self,
+        accesses: list[FileAccess],
+        execution_count: int | None,
+        warnings: list[RecordWarning],
+        base: str,
+        failed_open: str | None = None,
+    ) -> tuple[list[DataFileRecord], list[DataFileRecord]]:
+        reads: list[DataFileRecord] = []
+        writes: list[DataFileRecord] = []
         for access in accesses:
             digest = self._digest(access.path)
             if digest is None:
@@ -353,27 +406,45 @@ class Recorder:
                 # or a failed open), or the open that made the cell raise: no data here.
                 continue
             shown = display_path(access.path, base)
-            item: JSON = {"path": shown, "kind": "file", "status": digest.status, "size": digest.size, "hash": digest.hash}
+            item: DataFileRecord = {
+                "path": shown,
+                "kind": "file",
+                "status": digest.status,
+                "size": digest.size,
+                "hash": digest.hash,
+            }
             if digest.status in ("unreadable", "too-large"):
-                warnings.append({"kind": "recorder-error", "path": shown,
-                                 "message": f"{shown} was not hashed: {digest.error or digest.status}"})
+                warnings.append(
+                    {
+                        "kind": "recorder-error",
+                        "path": shown,
+                        "message": f"{shown} was not hashed: {digest.error or digest.status}",
+                    }
+                )
             if access.read:
                 previous = self._last_read.get(shown)
                 if previous is not None and digest.status == "ok" and previous[0] != digest.hash:
                     warnings.append(self._changed_warning(shown, previous, digest.hash))
                 if digest.status == "missing":
                     how = "deleted by the cell after it was read" if access.gone else "does not exist after the cell"
-                    warnings.append({"kind": "data-missing", "path": shown,
-                                     "message": f"{shown} was opened for reading but {how}: its content is not recorded"})
+                    warnings.append(
+                        {
+                            "kind": "data-missing",
+                            "path": shown,
+                            "message": f"{shown} was opened for reading but {how}: its content is not recorded",
+                        }
+                    )
                 reads.append(item)
                 self._last_read[shown] = (digest.hash, execution_count)
             if access.write:
-                writes.append(dict(item))
+                writes.append({**item})
                 self._writers[shown] = execution_count
-            self.data[shown] = dict(item, execution_count=execution_count)
+            self.data[shown] = {**item, "execution_count": execution_count}
         return reads, writes
 
-    def _changed_warning(self, shown: str, previous: tuple[str | None, int | None], new_hash: str | None) -> JSON:
+    def _changed_warning(
+        self, shown: str, previous: tuple[str | None, int | None], new_hash: str | None
+    ) -> RecordWarning:
         old_hash, read_in = previous
         writer = self._writers.get(shown)
         by = (
@@ -394,7 +465,7 @@ class Recorder:
 
     # -- pinned data --------------------------------------------------------------
 
-    def pin(self, path: str) -> JSON:
+    def pin(self, path: str) -> DataFileRecord:
         """Pin a file or directory: record its hash now; later changes are reported."""
         absolute = os.path.abspath(os.path.join(self._cwd(), os.fsdecode(path)))
         shown = display_path(absolute, self.base_dir)
@@ -403,42 +474,61 @@ class Recorder:
         if item["status"] not in ("ok",):
             return item
         self._pins[absolute] = item
-        self.data[shown] = dict(item)
+        self._pin_reported.pop(absolute, None)
+        self.data[shown] = {**item}
         return item
 
-    def _pin_digest(self, absolute: str, shown: str) -> JSON:
+    def _pin_digest(self, absolute: str, shown: str) -> DataFileRecord:
         if os.path.isdir(absolute):
             d: DirectoryDigest = self.hasher.hash_directory(
                 absolute, ignore=lambda rel: self.filter.ignored_in_tree(os.path.join(absolute, rel))
             )
-            item: JSON = {"path": shown, "kind": "directory", "status": d.status, "size": d.size, "hash": d.hash,
-                          "files": d.files, "pinned": True}
+            item: DataFileRecord = {
+                "path": shown,
+                "kind": "directory",
+                "status": d.status,
+                "size": d.size,
+                "hash": d.hash,
+                "files": d.files,
+                "pinned": True,
+            }
             if d.skipped:
                 item["skipped"] = list(d.skipped)[:20]
             return item
         f = self.hasher.hash_file(absolute)
         return {"path": shown, "kind": "file", "status": f.status, "size": f.size, "hash": f.hash, "pinned": True}
 
-    def check_pins(self) -> list[JSON]:
+    def check_pins(self) -> list[RecordWarning]:
         """Re-check every pinned file and directory (directories can be slow: on demand)."""
         with self.monitor.paused():
             return self._check_pins(files_only=False)
 
-    def _check_pins(self, files_only: bool) -> list[JSON]:
-        found: list[JSON] = []
+    def _check_pins(self, files_only: bool) -> list[RecordWarning]:
+        found: list[RecordWarning] = []
         for absolute, pinned in self._pins.items():
             if files_only and pinned.get("kind") == "directory":
                 continue
             now = self._pin_digest(absolute, pinned["path"])
-            if now["hash"] != pinned["hash"] and pinned.get("reported") != now["hash"]:
-                pinned["reported"] = now["hash"]
-                state = "is missing" if now["status"] == "missing" else f"changed: {short_hash(pinned['hash'])} → {short_hash(now['hash'])}"
-                found.append({"kind": "pinned-data-changed", "path": pinned["path"], "old": pinned["hash"],
-                              "new": now["hash"], "message": f"pinned {pinned['kind']} {pinned['path']} {state}"})
+            if now.get("hash") != pinned.get("hash") and self._pin_reported.get(absolute) != now.get("hash"):
+                self._pin_reported[absolute] = now.get("hash")
+                state = (
+                    "is missing"
+                    if now["status"] == "missing"
+                    else f"changed: {short_hash(pinned.get('hash'))} → {short_hash(now.get('hash'))}"
+                )
+                found.append(
+                    {
+                        "kind": "pinned-data-changed",
+                        "path": pinned["path"],
+                        "old": pinned.get("hash"),
+                        "new": now.get("hash"),
+                        "message": f"pinned {pinned.get('kind', 'file')} {pinned['path']} {state}",
+                    }
+                )
         return found
 
-    def pins(self) -> list[JSON]:
-        return [{k: v for k, v in p.items() if k != "reported"} for p in self._pins.values()]
+    def pins(self) -> list[DataFileRecord]:
+        return list(self._pins.values())
 
     # -- order --------------------------------------------------------------------
 
@@ -465,7 +555,7 @@ class Recorder:
         self._positions = {cid: i for i, cid in enumerate(ids) if cid}
         self._positions_source = (path, mtime)
 
-    def _order_warning(self, cell_id: str) -> JSON | None:
+    def _order_warning(self, cell_id: str) -> RecordWarning | None:
         if cell_id not in self._positions:
             self._refresh_positions()
         position = self._positions.get(cell_id)
@@ -493,10 +583,10 @@ class Recorder:
 
     # -- whole record -------------------------------------------------------------
 
-    def _environment(self) -> JSON:
+    def _environment(self) -> EnvironmentRecord:
         described = self._described
         if described is None:
-            described = self._described = collect_environment()  # with BLAS if NumPy is loaded by now
+            described = self._described = cast("EnvironmentRecord", collect_environment())  # BLAS if NumPy is loaded
             described["env"] = self._env_vars
             self._blas_pending = False
         elif self._blas_pending:
@@ -508,32 +598,33 @@ class Recorder:
         self._known_tops.update(name.partition(".")[0] for name in list(sys.modules))
         return described
 
-    def notebook_record(self, channel: str = "api") -> JSON:
-        record: JSON = {
+    def notebook_record(self, channel: RecorderChannel = "api") -> NotebookRecord:
+        record: NotebookRecord = {
             "schema_version": record_mod.SCHEMA_VERSION,
             "recorder": {"version": __version__, "channel": channel, "hash_algorithm": self.hasher.algorithm},
             "started_at": self.started_at,
             "updated_at": utcnow(),
             # a copy: the description gains its BLAS part in place, and the comm compares
             # each record with the one it sent before
-            "environment": dict(self._environment()),
+            "environment": {**self._environment()},
             "packages": dict(sorted(self.packages.items())),
             "seeds": list(self.session_seeds),
             "unseeded_rng": list(self.session_unseeded),
-            "data": [dict(v) for _, v in sorted(self.data.items())],
+            "data": [{**v} for _, v in sorted(self.data.items())],
             "warnings": list(self.warnings),
             "cells_executed": self._order,
         }
         return record
 
-    def sidecar(self) -> JSON:
+    def sidecar(self) -> Sidecar:
         """The whole session as a sidecar document: the last record of each cell."""
-        last: dict[str, JSON] = {}
-        anonymous: list[JSON] = []
+        last: dict[str, CellRecord] = {}
+        anonymous: list[CellRecord] = []
         for cell in self.cells:
-            if cell.get("cell_id"):
-                last.pop(cell["cell_id"], None)
-                last[cell["cell_id"]] = cell
+            cell_id = cell.get("cell_id")
+            if cell_id:
+                last.pop(cell_id, None)
+                last[cell_id] = cell
             else:
                 anonymous.append(cell)
         cells = sorted(list(last.values()) + anonymous, key=lambda c: c["order"])
@@ -594,7 +685,7 @@ def _failed_open(error: BaseException | None, cwd: str) -> str | None:
         return None
 
 
-def _error_json(error: BaseException | None) -> JSON | None:
+def _error_json(error: BaseException | None) -> CellError | None:
     if error is None:
         return None
     text = redact_home(str(error))
@@ -628,7 +719,7 @@ def editor_cell_ref(uri: str) -> str:
     return ref
 
 
-def _unseeded_message(entry: JSON) -> str:
+def _unseeded_message(entry: UnseededRngRecord) -> str:
     library = entry["library"]
     if entry["kind"] == "generator-without-seed":
         return (

@@ -4,6 +4,7 @@ The extension (:mod:`.extension`) adds and removes entries as ``%load_ext`` and
 ``%unload_ext`` run; the magics (:mod:`.magics`) and the Python API look the recorder up
 here. Neither of those two modules imports the other.
 """
+
 from __future__ import annotations
 
 from typing import Any, NamedTuple

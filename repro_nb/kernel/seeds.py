@@ -15,6 +15,7 @@ Two mechanisms, because neither alone is enough:
 Nothing here imports a library that is not already imported: the recorder must not
 change what the session has loaded.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,6 +27,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from ..format.record_types import SeedEventRecord, UnseededRngRecord
 from .locations import as_prefixes, library_dirs
 from .patches import Patches
 from .postimport import PostImportHook
@@ -57,7 +59,7 @@ class SeedEvent(NamedTuple):
     api: str
     value: int | str | None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> SeedEventRecord:
         return {"library": self.library, "api": self.api, "value": self.value}
 
 
@@ -68,8 +70,8 @@ class UnseededGenerator(NamedTuple):
     api: str
     entropy: str | None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"library": self.library, "kind": "generator-without-seed", "api": self.api}
+    def to_json(self) -> UnseededRngRecord:
+        out: UnseededRngRecord = {"library": self.library, "kind": "generator-without-seed", "api": self.api}
         if self.entropy is not None:
             out["entropy"] = self.entropy
         return out
@@ -268,7 +270,7 @@ class SeedTracker:
 @functools.cache
 def _library_prefixes() -> tuple[str, ...]:
     """Where installed code lives, plus frozen stdlib modules' pseudo file names."""
-    return as_prefixes(library_dirs()) + ("<frozen ",)
+    return (*as_prefixes(library_dirs()), "<frozen ")
 
 
 def _from_library_import_or_seeded(seed: Any) -> bool:
@@ -324,7 +326,7 @@ def _in_place_reader(instance: random.Random) -> Callable[[], int] | None:
         def matches(generator: random.Random, view: Any) -> bool:
             words = generator.getstate()[1]
             unpacked = layout.unpack(view.raw)
-            return unpacked[1:] == words[:624] and unpacked[0] == words[624]
+            return bool(unpacked[1:] == words[:624] and unpacked[0] == words[624])
 
         view = view_of(instance)
         probe = type(instance)(20240601)

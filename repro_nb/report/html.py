@@ -20,6 +20,7 @@ the stored and re-run notebooks when they are at hand for sources and images, so
 report read back with :func:`repro_nb.report.json_report.read_json` renders too
 (:func:`render_html_document`).
 """
+
 from __future__ import annotations
 
 import html
@@ -32,6 +33,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
+from ..format.cells import cell_source
+from ..format.check_types import (
+    CauseJson,
+    CellResultJson,
+    CheckReportJson,
+    DataDriftJson,
+    EnvironmentDifferenceJson,
+    FailureJson,
+    NotebookResultJson,
+    OutputDiffJson,
+    PackageDriftJson,
+)
 from ..format.files import atomic_write_text
 from ..format.text import short_hash, strip_ansi
 
@@ -40,7 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_DETAILED_CELLS", "clean_text", "render_html", "render_html_document", "write_html"]
 
-JSON = dict[str, Any]
 
 MAX_DETAILED_CELLS = 100
 """Drifted or failed cells shown in full per notebook; the rest are listed by number."""
@@ -135,16 +147,14 @@ def render_html(
     return _render(items, created_at or datetime.now(UTC), command=command)
 
 
-def render_html_document(document: Mapping[str, Any]) -> str:
+def render_html_document(document: CheckReportJson) -> str:
     """Render a report read back from JSON (no sources or images: the notebooks are not in it)."""
     created = _parse_time(document.get("created_at"))
-    items = [(dict(nb), _Notebooks()) for nb in document.get("notebooks", [])]
+    items = [(nb, _Notebooks()) for nb in document.get("notebooks", [])]
     return _render(items, created, command=document.get("command"))
 
 
-def write_html(
-    path: str | os.PathLike[str], results: Sequence[NotebookResult], *, command: str | None = None
-) -> None:
+def write_html(path: str | os.PathLike[str], results: Sequence[NotebookResult], *, command: str | None = None) -> None:
     """Write :func:`render_html` atomically."""
 
     atomic_write_text(path, render_html(results, command=command))
@@ -175,9 +185,11 @@ class _ImageBudget:
         return True
 
 
-def _render(items: Sequence[tuple[JSON, _Notebooks]], created: datetime | None, command: Any) -> str:
+def _render(items: Sequence[tuple[NotebookResultJson, _Notebooks]], created: datetime | None, command: Any) -> str:
     budget = _ImageBudget()
-    counts = {v: sum(1 for nb, _ in items if nb.get("verdict") == v) for v in ("reproduced", "drifted", "failed", "error")}
+    counts = {
+        v: sum(1 for nb, _ in items if nb.get("verdict") == v) for v in ("reproduced", "drifted", "failed", "error")
+    }
     when = created.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if created else "unknown time"
     parts = [
         "<!DOCTYPE html>",
@@ -214,7 +226,7 @@ def _badge(verdict: Any) -> str:
     return f'<span class="badge {known}">{_e(verdict)}</span>'
 
 
-def _summary_table(items: Sequence[tuple[JSON, _Notebooks]]) -> str:
+def _summary_table(items: Sequence[tuple[NotebookResultJson, _Notebooks]]) -> str:
     rows = []
     for number, (nb, _) in enumerate(items):
         cells = nb.get("cells", [])
@@ -246,19 +258,22 @@ def _seconds(value: Any) -> str:
 # --------------------------------------------------------------------------- one notebook
 
 
-def _notebook_section(number: int, nb: JSON, sources: _Notebooks, budget: _ImageBudget) -> str:
+def _notebook_section(number: int, nb: NotebookResultJson, sources: _Notebooks, budget: _ImageBudget) -> str:
     parts = [
         f'<section class="notebook" id="nb-{number}">',
         f"<h2>{_badge(nb.get('verdict'))} {_e(nb.get('path', '?'))}</h2>",
         f"<p>{_e(nb.get('message', ''))}</p>",
     ]
-    facts = [f"run: {nb['run_status']}" if nb.get("run_status") else "not executed",
-             "has a repro-nb record" if nb.get("has_record") else "no repro-nb record"]
+    facts = [
+        f"run: {nb['run_status']}" if nb.get("run_status") else "not executed",
+        "has a repro-nb record" if nb.get("has_record") else "no repro-nb record",
+    ]
     parts.append(f'<p class="meta small">{_e(" · ".join(facts))}</p>')
     warnings = nb.get("warnings", [])
     if warnings:
-        parts.append("<h3>Warnings</h3><ul class=\"warnings\">"
-                     + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>")
+        parts.append(
+            '<h3>Warnings</h3><ul class="warnings">' + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>"
+        )
     parts.append(_environment_table(nb.get("environment", [])))
     parts.append(_data_table(nb.get("data", [])))
     parts.append(_package_table(nb.get("packages", [])))
@@ -285,40 +300,60 @@ def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) ->
 
 
 def _hash_cell(digest: Any) -> str:
-    return f"<code title=\"{_e(digest or '')}\">{_e(short_hash(digest if isinstance(digest, str) else None, '-'))}</code>"
+    return f'<code title="{_e(digest or "")}">{_e(short_hash(digest if isinstance(digest, str) else None, "-"))}</code>'
 
 
-def _environment_table(differences: Sequence[JSON]) -> str:
+def _environment_table(differences: Sequence[EnvironmentDifferenceJson]) -> str:
     return _table(
         "Environment differences",
         ["Field", "Recorded", "Now", "Severity"],
-        [[f"<code>{_e(d.get('field'))}</code>", _e(_or_unset(d.get("old"))), _e(_or_unset(d.get("new"))),
-          _e(d.get("severity"))] for d in differences],
+        [
+            [
+                f"<code>{_e(d.get('field'))}</code>",
+                _e(_or_unset(d.get("old"))),
+                _e(_or_unset(d.get("new"))),
+                _e(d.get("severity")),
+            ]
+            for d in differences
+        ],
     )
 
 
-def _data_table(data: Sequence[JSON]) -> str:
+def _data_table(data: Sequence[DataDriftJson]) -> str:
     return _table(
         "Data files that differ from the record",
         ["File", "Status", "Recorded hash", "Hash now", "Read by cells"],
-        [[f"<code>{_e(d.get('path'))}</code>", _e(d.get("status")), _hash_cell(d.get("old_hash")),
-          _hash_cell(d.get("new_hash")), _e(_cells_list(d.get("read_by", [])))] for d in data],
+        [
+            [
+                f"<code>{_e(d.get('path'))}</code>",
+                _e(d.get("status")),
+                _hash_cell(d.get("old_hash")),
+                _hash_cell(d.get("new_hash")),
+                _e(_cells_list(d.get("read_by", []))),
+            ]
+            for d in data
+        ],
     )
 
 
-def _package_table(packages: Sequence[JSON]) -> str:
+def _package_table(packages: Sequence[PackageDriftJson]) -> str:
     return _table(
         "Package differences",
         ["Distribution", "Recorded", "Now", "Imported by cells"],
-        [[_e(p.get("distribution")), _e(p.get("old") or "?"),
-          _e(p.get("new") if p.get("new") is not None else "not installed"),
-          _e(_cells_list(p.get("imported_by", [])))] for p in packages],
+        [
+            [
+                _e(p.get("distribution")),
+                _e(p.get("old") or "?"),
+                _e(p.get("new") if p.get("new") is not None else "not installed"),
+                _e(_cells_list(p.get("imported_by", []))),
+            ]
+            for p in packages
+        ],
     )
 
 
 def _or_unset(value: Any) -> str:
     return "unset" if value is None else str(value)
-
 
 
 # --------------------------------------------------------------------------- cells
@@ -333,7 +368,7 @@ _OTHER_STATUSES = (
 )
 
 
-def _cells_part(number: int, nb: JSON, sources: _Notebooks, budget: _ImageBudget) -> str:
+def _cells_part(number: int, nb: NotebookResultJson, sources: _Notebooks, budget: _ImageBudget) -> str:
     cells = nb.get("cells", [])
     bad = [c for c in cells if c.get("status") in ("drifted", "failed")]
     parts = []
@@ -344,21 +379,23 @@ def _cells_part(number: int, nb: JSON, sources: _Notebooks, budget: _ImageBudget
             parts.append(_cell_details(number, cell, sources, budget, unfold))
         if len(bad) > MAX_DETAILED_CELLS:
             rest = bad[MAX_DETAILED_CELLS:]
-            parts.append(f"<p>{len(rest)} more cells not shown in detail: "
-                         f"{_e(_cells_list([c.get('index') for c in rest]))}</p>")
+            parts.append(
+                f"<p>{len(rest)} more cells not shown in detail: {_e(_cells_list([c.get('index') for c in rest]))}</p>"
+            )
     others = []
     for status, label in _OTHER_STATUSES:
         group = [c for c in cells if c.get("status") == status]
         if group:
-            where = _cells_list([c.get("index") if c.get("index") is not None else c.get("actual_index")
-                                 for c in group])
+            where = _cells_list(
+                [c.get("index") if c.get("index") is not None else c.get("actual_index") for c in group]
+            )
             others.append(f"<li>{_e(label)}: cells {_e(where)}</li>")
     if others:
         parts.append(f'<h4>Other cells</h4><ul class="small">{"".join(others)}</ul>')
     return "\n".join(parts)
 
 
-def _cell_details(number: int, cell: JSON, sources: _Notebooks, budget: _ImageBudget, unfold: bool) -> str:
+def _cell_details(number: int, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget, unfold: bool) -> str:
     index = cell.get("index")
     label = _cell_name(index)
     if cell.get("execution_count") is not None:
@@ -370,11 +407,11 @@ def _cell_details(number: int, cell: JSON, sources: _Notebooks, budget: _ImageBu
     anchor = f"nb-{number}-cell-{index if isinstance(index, int) else 'new-' + str(cell.get('actual_index'))}"
     parts = [
         f'<details class="cell" id="{_e(anchor)}"{" open" if unfold else ""}>',
-        f"<summary>{_badge(cell.get('status'))} {_e(label)}<span class=\"muted\">{_e(headline)}</span></summary>",
+        f'<summary>{_badge(cell.get("status"))} {_e(label)}<span class="muted">{_e(headline)}</span></summary>',
     ]
     source = _cell_source(cell, sources)
     if source is not None:
-        parts.append(f"<h4>Source</h4><pre class=\"source\">{_e(source)}</pre>")
+        parts.append(f'<h4>Source</h4><pre class="source">{_e(source)}</pre>')
     parts.append(_causes_list(index, causes))
     failure = cell.get("failure")
     if failure:
@@ -385,7 +422,7 @@ def _cell_details(number: int, cell: JSON, sources: _Notebooks, budget: _ImageBu
     return "\n".join(p for p in parts if p)
 
 
-def _cell_source(cell: JSON, sources: _Notebooks) -> str | None:
+def _cell_source(cell: CellResultJson, sources: _Notebooks) -> str | None:
     """The cell's source from the stored notebook (the re-run's for an added cell)."""
     for nb, key in ((sources.stored, "index"), (sources.executed, "actual_index")):
         position = cell.get(key)
@@ -393,15 +430,14 @@ def _cell_source(cell: JSON, sources: _Notebooks) -> str | None:
             continue
         cells = nb.get("cells", [])
         if 0 <= position < len(cells):
-            source = cells[position].get("source", "")
-            text = "".join(source) if isinstance(source, list) else str(source)
+            text = cell_source(cells[position])
             if len(text) > MAX_SOURCE_CHARS:
                 text = text[:MAX_SOURCE_CHARS] + f"\n…[{len(text) - MAX_SOURCE_CHARS} more characters]"
             return text
     return None
 
 
-def _causes_list(index: Any, causes: Sequence[JSON]) -> str:
+def _causes_list(index: Any, causes: Sequence[CauseJson]) -> str:
     if not causes:
         return '<h4>Causes</h4><p class="muted">No likely cause found.</p>'
     items = []
@@ -409,35 +445,41 @@ def _causes_list(index: Any, causes: Sequence[JSON]) -> str:
         confidence = cause.get("confidence", "low")
         css = confidence if confidence in ("high", "medium", "low") else "low"
         origin = cause.get("origin_index")
-        where = f' <span class="muted small">(from {_e(_cell_name(origin))})</span>' if (
-            isinstance(origin, int) and origin != index) else ""
-        items.append(f'<li><span class="conf conf-{css}">{_e(confidence)}</span> '
-                     f"<code>{_e(cause.get('kind'))}</code> {_e(cause.get('message', ''))}{where}</li>")
+        where = (
+            f' <span class="muted small">(from {_e(_cell_name(origin))})</span>'
+            if (isinstance(origin, int) and origin != index)
+            else ""
+        )
+        items.append(
+            f'<li><span class="conf conf-{css}">{_e(confidence)}</span> '
+            f"<code>{_e(cause.get('kind'))}</code> {_e(cause.get('message', ''))}{where}</li>"
+        )
     return f'<h4>Causes</h4><ul class="causes">{"".join(items)}</ul>'
 
 
-def _failure_block(failure: JSON) -> str:
+def _failure_block(failure: FailureJson) -> str:
     what = f"{failure.get('ename', '')}: {failure.get('evalue', '')}".strip(": ")
     parts = [f"<h4>Execution stopped here ({_e(failure.get('kind'))})</h4>", f"<p><code>{_e(what)}</code></p>"]
     if failure.get("traceback"):
-        parts.append(f"<pre class=\"traceback\">{_e(failure['traceback'])}</pre>")
+        parts.append(f'<pre class="traceback">{_e(failure["traceback"])}</pre>')
     return "".join(parts)
 
 
 # --------------------------------------------------------------------------- diffs
 
 
-def _diff_block(diff: JSON, cell: JSON, sources: _Notebooks, budget: _ImageBudget) -> str:
+def _diff_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget) -> str:
     kind = diff.get("kind")
     where = []
     if diff.get("mime"):
         where.append(str(diff["mime"]))
-    if isinstance(diff.get("output_index"), int):
-        where.append(f"output {diff['output_index'] + 1}")
-    head = f"<h4>{_e(_DIFF_TITLES.get(str(kind), str(kind)))} <span class=\"muted small\">{_e(' · '.join(where))}</span></h4>"
+    output_index = diff.get("output_index")
+    if isinstance(output_index, int):
+        where.append(f"output {output_index + 1}")
+    head = f'<h4>{_e(_DIFF_TITLES.get(str(kind), str(kind)))} <span class="muted small">{_e(" · ".join(where))}</span></h4>'
     body: list[str] = []
     if diff.get("note"):
-        body.append(f"<p class=\"small\">{_e(diff['note'])}</p>")
+        body.append(f'<p class="small">{_e(diff["note"])}</p>')
     if kind == "image":
         body.append(_image_block(diff, cell, sources, budget))
     elif kind == "error":
@@ -463,7 +505,7 @@ _DIFF_TITLES = {
 }
 
 
-def _unified(diff: JSON) -> str:
+def _unified(diff: OutputDiffJson) -> str:
     lines = diff.get("unified_diff") or []
     if not lines:
         return _sides(diff.get("expected"), diff.get("actual"))
@@ -496,7 +538,7 @@ def _sides(expected: Any, actual: Any) -> str:
     return f'<div class="sides">{"".join(blocks)}</div>'
 
 
-def _numbers_table(diff: JSON) -> str:
+def _numbers_table(diff: OutputDiffJson) -> str:
     pairs = diff.get("numbers_changed") or []
     summary = []
     if diff.get("max_abs_diff") is not None:
@@ -505,11 +547,15 @@ def _numbers_table(diff: JSON) -> str:
         summary.append(f"relative {_percent(diff['max_rel_diff'])}")
     rows = "".join(
         f'<tr><td class="num">{_e(pair[0])}</td><td class="num">{_e(pair[1])}</td></tr>'
-        for pair in pairs if isinstance(pair, (list, tuple)) and len(pair) == 2
+        for pair in pairs
+        if isinstance(pair, (list, tuple)) and len(pair) == 2
     )
-    table = (f"<table class=\"numbers\"><thead><tr><th>stored</th><th>re-run</th></tr></thead>"
-             f"<tbody>{rows}</tbody></table>") if rows else ""
-    line = f"<p class=\"small\">{_e('; '.join(summary))}</p>" if summary else ""
+    table = (
+        (f'<table class="numbers"><thead><tr><th>stored</th><th>re-run</th></tr></thead><tbody>{rows}</tbody></table>')
+        if rows
+        else ""
+    )
+    line = f'<p class="small">{_e("; ".join(summary))}</p>' if summary else ""
     return line + table
 
 
@@ -525,32 +571,36 @@ def _percent(value: Any) -> str:
     return str(value)
 
 
-def _error_block(diff: JSON) -> str:
+def _error_block(diff: OutputDiffJson) -> str:
     parts = []
     if diff.get("expected"):
         parts.append(f"<p>stored: <code>{_e(diff['expected'])}</code></p>")
     parts.append(f"<p>re-run: <code>{_e(diff.get('actual') or '')}</code></p>")
     traceback = diff.get("traceback") or []
     if traceback:
-        parts.append(f"<pre class=\"traceback\">{_e(chr(10).join(str(t) for t in traceback))}</pre>")
+        parts.append(f'<pre class="traceback">{_e(chr(10).join(str(t) for t in traceback))}</pre>')
     return "".join(parts)
 
 
-def _one_side_block(diff: JSON, cell: JSON, sources: _Notebooks, budget: _ImageBudget) -> str:
+def _one_side_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget) -> str:
     """mime/output missing or added: show what exists on the one side."""
     kind = str(diff.get("kind"))
     stored_side = kind.endswith("missing")
     mime = diff.get("mime")
     if mime in EMBEDDABLE_IMAGES:
-        nb, position = (sources.stored, cell.get("index")) if stored_side else (sources.executed, cell.get("actual_index"))
+        nb, position = (
+            (sources.stored, cell.get("index")) if stored_side else (sources.executed, cell.get("actual_index"))
+        )
         data = _output_image(nb, position, diff.get("output_index"), str(mime))
         if data is not None:
-            return f'<div class="images">{_figure("stored" if stored_side else "re-run", str(mime), data, budget)}</div>'
+            return (
+                f'<div class="images">{_figure("stored" if stored_side else "re-run", str(mime), data, budget)}</div>'
+            )
     text = diff.get("expected") if stored_side else diff.get("actual")
     return f"<pre>{_e(text)}</pre>" if text else ""
 
 
-def _image_block(diff: JSON, cell: JSON, sources: _Notebooks, budget: _ImageBudget) -> str:
+def _image_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget) -> str:
     mime = str(diff.get("mime") or "")
     fraction = diff.get("pixel_fraction")
     facts = []
@@ -563,8 +613,9 @@ def _image_block(diff: JSON, cell: JSON, sources: _Notebooks, budget: _ImageBudg
         return line + _sides(diff.get("expected"), diff.get("actual"))
     actual_position = diff.get("output_index")
     new = _output_image(sources.executed, cell.get("actual_index"), actual_position, mime)
-    old = _output_image(sources.stored, cell.get("index"),
-                        _stored_output_index(sources, cell, actual_position, mime), mime)
+    old = _output_image(
+        sources.stored, cell.get("index"), _stored_output_index(sources, cell, actual_position, mime), mime
+    )
     figures = [
         _figure("stored", mime, old, budget, diff.get("expected")),
         _figure("re-run", mime, new, budget, diff.get("actual")),
@@ -572,7 +623,7 @@ def _image_block(diff: JSON, cell: JSON, sources: _Notebooks, budget: _ImageBudg
     return line + f'<div class="images">{"".join(figures)}</div>'
 
 
-def _stored_output_index(sources: _Notebooks, cell: JSON, actual_position: Any, mime: str) -> int | None:
+def _stored_output_index(sources: _Notebooks, cell: CellResultJson, actual_position: Any, mime: str) -> int | None:
     """The stored output an image diff compares with.
 
     ``OutputDiff.output_index`` points into the re-run cell's outputs only. Rich outputs

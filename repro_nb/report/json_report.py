@@ -5,6 +5,7 @@ writes it atomically, validated: a report that fails validation is a bug in repr
 not in the user's input, and is refused rather than written so that readers can trust
 every file they find.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,7 @@ def to_document(
         "created_at": when.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "command": command,
         "summary": summary,
-        "notebooks": [cast(NotebookResultJson, plain(result.to_json())) for result in results],
+        "notebooks": [cast("NotebookResultJson", plain(result.to_json())) for result in results],
     }
 
 

@@ -13,6 +13,7 @@ packages that changed, in plain text, so that a CI log shows *why* without openi
 anything else. ElementTree does the escaping; :func:`clean_text` removes what XML 1.0
 cannot hold at all (control characters, terminal colour codes).
 """
+
 from __future__ import annotations
 
 import math
@@ -22,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..format.check_types import CellResultJson, CheckReportJson, NotebookResultJson
 from ..format.files import atomic_write_text
 from .html import clean_text
 
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["render_junit", "render_junit_document", "write_junit"]
 
-JSON = dict[str, Any]
 
 SUITE_NAME = "repro-nb"
 CLASS_NAME = "repro-nb"
@@ -45,7 +46,7 @@ def render_junit(results: Sequence[NotebookResult], *, created_at: datetime | No
     return _render([result.to_json() for result in results], created_at or datetime.now(UTC))
 
 
-def render_junit_document(document: Mapping[str, Any]) -> str:
+def render_junit_document(document: CheckReportJson) -> str:
     """JUnit XML for a check report read back from JSON."""
     created = document.get("created_at")
     when = None
@@ -54,7 +55,7 @@ def render_junit_document(document: Mapping[str, Any]) -> str:
             when = datetime.fromisoformat(created)
         except ValueError:
             when = None
-    return _render([dict(nb) for nb in document.get("notebooks", [])], when)
+    return _render(document.get("notebooks", []), when)
 
 
 def write_junit(path: str | os.PathLike[str], results: Sequence[NotebookResult]) -> None:
@@ -63,7 +64,7 @@ def write_junit(path: str | os.PathLike[str], results: Sequence[NotebookResult])
     atomic_write_text(path, render_junit(results))
 
 
-def _render(notebooks: Sequence[JSON], created: datetime | None) -> str:
+def _render(notebooks: Sequence[NotebookResultJson], created: datetime | None) -> str:
     failures = sum(1 for nb in notebooks if nb.get("verdict") == "drifted")
     errors = sum(1 for nb in notebooks if nb.get("verdict") in ("failed", "error"))
     total_time = sum(_duration(nb) for nb in notebooks)
@@ -90,12 +91,16 @@ def _duration(nb: Mapping[str, Any]) -> float:
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
 
 
-def _testcase(suite: ET.Element, nb: JSON) -> None:
-    case = ET.SubElement(suite, "testcase", {
-        "classname": CLASS_NAME,
-        "name": clean_text(nb.get("path", "?")),
-        "time": f"{_duration(nb):.3f}",
-    })
+def _testcase(suite: ET.Element, nb: NotebookResultJson) -> None:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {
+            "classname": CLASS_NAME,
+            "name": clean_text(nb.get("path", "?")),
+            "time": f"{_duration(nb):.3f}",
+        },
+    )
     verdict = nb.get("verdict")
     message = clean_text(nb.get("message") or str(verdict))
     if verdict == "reproduced":
@@ -108,7 +113,7 @@ def _testcase(suite: ET.Element, nb: JSON) -> None:
     element.text = _body(nb) or message
 
 
-def _body(nb: JSON) -> str:
+def _body(nb: NotebookResultJson) -> str:
     """Plain-text explanation: failure, drifted cells and causes, data, packages, warnings."""
     lines: list[str] = []
     if nb.get("verdict") == "error":
@@ -116,8 +121,10 @@ def _body(nb: JSON) -> str:
     for cell in nb.get("cells", []):
         failure = cell.get("failure")
         if failure:
-            lines.append(f"execution stopped at {_cell_name(cell)} ({failure.get('kind')}): "
-                         f"{failure.get('ename', '')}: {failure.get('evalue', '')}".rstrip(": "))
+            lines.append(
+                f"execution stopped at {_cell_name(cell)} ({failure.get('kind')}): "
+                f"{failure.get('ename', '')}: {failure.get('evalue', '')}".rstrip(": ")
+            )
             if failure.get("traceback"):
                 lines.extend("    " + line for line in str(failure["traceback"]).splitlines())
     bad = [c for c in nb.get("cells", []) if c.get("status") in ("drifted", "failed")]
@@ -129,14 +136,18 @@ def _body(nb: JSON) -> str:
     if not_run:
         lines.append(f"{len(not_run)} cell(s) not run after the failure")
     for data in nb.get("data", []):
-        lines.append(f"data file {data.get('path')}: {data.get('status')} "
-                     f"({data.get('old_hash') or '-'} → {data.get('new_hash') or '-'})")
+        lines.append(
+            f"data file {data.get('path')}: {data.get('status')} "
+            f"({data.get('old_hash') or '-'} → {data.get('new_hash') or '-'})"
+        )
     for package in nb.get("packages", []):
         now = package.get("new") if package.get("new") is not None else "not installed"
         lines.append(f"package {package.get('distribution')}: {package.get('old')} → {now}")
     for difference in nb.get("environment", []):
-        lines.append(f"environment {difference.get('field')}: {difference.get('old')} → {difference.get('new')} "
-                     f"({difference.get('severity')})")
+        lines.append(
+            f"environment {difference.get('field')}: {difference.get('old')} → {difference.get('new')} "
+            f"({difference.get('severity')})"
+        )
     for warning in nb.get("warnings", []):
         lines.append(f"warning: {warning}")
     return clean_text("\n".join(lines))
@@ -152,7 +163,7 @@ def _cell_name(cell: Mapping[str, Any]) -> str:
     return name
 
 
-def _cell_lines(cell: JSON) -> list[str]:
+def _cell_lines(cell: CellResultJson) -> list[str]:
     lines = [f"{_cell_name(cell)}: {cell.get('status')}"]
     for cause in cell.get("causes", []):
         lines.append(f"  cause ({cause.get('confidence')}): {cause.get('message')}")
@@ -160,8 +171,11 @@ def _cell_lines(cell: JSON) -> list[str]:
         lines.append(f"  {_diff_line(diff)}")
         if diff.get("kind") in ("text", "numeric"):
             # changed lines only: context lines are noise in a CI log
-            quoted = [str(line) for line in diff.get("unified_diff", [])
-                      if str(line)[:1] in "+-" and not str(line).startswith(("+++", "---"))]
+            quoted = [
+                str(line)
+                for line in diff.get("unified_diff", [])
+                if str(line)[:1] in "+-" and not str(line).startswith(("+++", "---"))
+            ]
             lines.extend(f"    {line}" for line in quoted[:MAX_DIFF_LINES])
             if len(quoted) > MAX_DIFF_LINES:
                 lines.append(f"    … {len(quoted) - MAX_DIFF_LINES} more diff lines")

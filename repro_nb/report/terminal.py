@@ -4,6 +4,7 @@ A summary table of notebooks, then, for every notebook that did not reproduce, e
 drifted or failed cell with what changed and *why* (causes, most specific first), then
 data, package and environment differences.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,11 +41,17 @@ def summary_table(results: Sequence[NotebookResult], color: bool = False) -> str
     rows = []
     for r in results:
         compared = sum(c.status in ("reproduced", "drifted", "failed") for c in r.cells)
-        rows.append([
-            _rel(r.path), r.verdict, str(compared), str(sum(c.status == "drifted" for c in r.cells)),
-            str(sum(c.status == "failed" for c in r.cells)),
-            str(sum(d.status != "unrecorded" for d in r.data)), f"{r.duration_s:.1f}s",
-        ])
+        rows.append(
+            [
+                _rel(r.path),
+                r.verdict,
+                str(compared),
+                str(sum(c.status == "drifted" for c in r.cells)),
+                str(sum(c.status == "failed" for c in r.cells)),
+                str(sum(d.status != "unrecorded" for d in r.data)),
+                f"{r.duration_s:.1f}s",
+            ]
+        )
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
     for row in rows:
@@ -56,7 +63,10 @@ def summary_table(results: Sequence[NotebookResult], color: bool = False) -> str
 
 def notebook_details(result: NotebookResult, color: bool = False) -> str:
     style = _Style(color)
-    lines = [style(f"{_rel(result.path)}: {result.verdict}", result.verdict) + (f" — {result.message}" if result.message else "")]
+    lines = [
+        style(f"{_rel(result.path)}: {result.verdict}", result.verdict)
+        + (f" — {result.message}" if result.message else "")
+    ]
     for cell in result.cells:
         if cell.status in ("drifted", "failed"):
             lines.extend(_cell_lines(cell, style))
@@ -64,7 +74,10 @@ def notebook_details(result: NotebookResult, color: bool = False) -> str:
     if changed:
         lines.append("  data files differing from the record:")
         for d in changed:
-            lines.append(f"    {d.path}: {d.status}" + (f" ({short_hash(d.old_hash)} → {short_hash(d.new_hash)})" if d.status == "changed" else ""))
+            lines.append(
+                f"    {d.path}: {d.status}"
+                + (f" ({short_hash(d.old_hash)} → {short_hash(d.new_hash)})" if d.status == "changed" else "")
+            )
     if result.packages:
         lines.append("  packages differing from the record:")
         for p in result.packages:
@@ -131,4 +144,3 @@ def _rel(path: str) -> str:
     except ValueError:
         return path
     return path if rel.startswith("../..") else rel
-

@@ -10,6 +10,7 @@ An :class:`~jupyter_server.extension.application.ExtensionApp` rather than a bar
 when the server stops, so running checks and their kernels are killed instead of being
 left to run on as orphans.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,9 +33,9 @@ class ReproNBServer(ExtensionApp):
     version = __version__
     load_other_extensions = True
 
-    keep_finished = Int(
-        50, help="How many finished checks (with their results) the server keeps in memory."
-    ).tag(config=True)
+    keep_finished = Int(50, help="How many finished checks (with their results) the server keeps in memory.").tag(
+        config=True
+    )
     cancel_grace = Float(
         3.0,
         help="Seconds a cancelled check and its kernel get to exit after SIGTERM before SIGKILL.",

@@ -30,6 +30,7 @@ The per-check temporary directory holds the report and is the checker's ``TMPDIR
 ``JUPYTER_RUNTIME_DIR``, so a killed kernel's connection file goes with it. Finished
 checks are kept in memory, the most recent ``keep_finished`` of them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -298,10 +299,10 @@ class CheckManager:
         tail = list(check.stderr_tail)
         for line in reversed(tail):
             if line.startswith("repro-nb: error: "):
-                return line[len("repro-nb: error: "):]
+                return line[len("repro-nb: error: ") :]
         for line in reversed(tail):
             if line.startswith("repro-nb:"):
-                return line[len("repro-nb:"):].strip()
+                return line[len("repro-nb:") :].strip()
         if returncode < 0:
             try:
                 name = signal.Signals(-returncode).name

@@ -15,9 +15,9 @@ jupyter_server and is not re-implemented here:
 Every error, ours or tornado's (403 from authentication or XSRF), is answered as
 ``{"message": …, "reason": …}``.
 """
+
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from typing import Any
@@ -27,7 +27,6 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from .._version import __version__
-from ..errors import ReproError
 from .checks import AlreadyRunning, CheckManager, NotRunning, UnknownCheck
 from .paths import NotebookLocation, PathRefused, normalize_api_path, resolve_notebook
 

@@ -17,6 +17,7 @@ whether a path is acceptable:
 This module knows nothing of tornado; the handlers turn :class:`PathRefused` into an
 HTTP error.
 """
+
 from __future__ import annotations
 
 import os

@@ -11,6 +11,7 @@ Kernels are the cost of this suite, so each kernel run is one test (or one modul
 fixture shared by tests that would otherwise each start their own), and the cause
 assertions of a run live together.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,21 +25,22 @@ from typing import Any
 
 import nbformat
 import pytest
-from support import FILES, NOTEBOOKS
 
-from repro_nb.check.discovery import collect_notebooks, is_skipped
+from repro_nb.check.discovery import collect_notebooks
 from repro_nb.check.options import CheckOptions
 from repro_nb.check.parallel import check_many
-from repro_nb.check.results import CellResult, NotebookResult
 from repro_nb.check.pipeline import (
     check_notebook,
     diff_notebooks,
     evaluate,
 )
-from repro_nb.compare import CompareOptions, Tolerance
+from repro_nb.check.results import CellResult, NotebookResult
 from repro_nb.check.run import RunResult, run_notebook
-from repro_nb.format.files import write_notebook
+from repro_nb.compare import CompareOptions, Tolerance
 from repro_nb.compare.normalize import NormalizerSet
+from repro_nb.format.files import write_notebook
+
+from support import FILES, NOTEBOOKS
 
 CASES = FILES
 
@@ -133,14 +135,24 @@ def test_the_planted_noise_is_real(noise: NotebookResult) -> None:
     Proves the stored outputs really differ from what the kernel printed, so the test
     above passes because of the masks, not because nothing changed.
     """
-    bare = CompareOptions(tolerance=Tolerance(rtol=0, atol=0), normalizers=NormalizerSet(()),
-                          skip_tags=frozenset())
+    bare = CompareOptions(tolerance=Tolerance(rtol=0, atol=0), normalizers=NormalizerSet(()), skip_tags=frozenset())
     run = RunResult(nb=noise.executed, status="ok", duration_s=0.0)
     strict = evaluate(noise.path, noise.stored, None, run, bare)
     drifted = {cid for cid, status in statuses(strict).items() if status == "drifted"}
     # the skip marks: nbval comments are always honoured, tags only when configured
-    assert drifted == {"timestamp", "address", "time-magic", "timeit", "tqdm", "cr-progress", "temp-path",
-                       "ulp", "ulp-html", "skip-tag", "nbval-tag"}
+    assert drifted == {
+        "timestamp",
+        "address",
+        "time-magic",
+        "timeit",
+        "tqdm",
+        "cr-progress",
+        "temp-path",
+        "ulp",
+        "ulp-html",
+        "skip-tag",
+        "nbval-tag",
+    }
     stored_png = cells_by_id(noise)["png"]
     assert stored_png.status == "reproduced"
     png_index = stored_png.index
@@ -153,8 +165,10 @@ def test_the_planted_noise_is_real(noise: NotebookResult) -> None:
 def test_timeit_slowest_run_warning_is_noise() -> None:
     from repro_nb.compare import compare_outputs
 
-    warning = ("The slowest run took 5.12 times longer than the fastest. "
-               "This could mean that an intermediate result is being cached.\n")
+    warning = (
+        "The slowest run took 5.12 times longer than the fastest. "
+        "This could mean that an intermediate result is being cached.\n"
+    )
     timing = "1.93 µs ± 12.1 ns per loop (mean ± std. dev. of 7 runs, 1,000,000 loops each)\n"
     stored = [{"output_type": "stream", "name": "stdout", "text": warning + timing}]
     rerun = [{"output_type": "stream", "name": "stdout", "text": timing}]
@@ -196,8 +210,9 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 Edit = Callable[[dict[str, Any]], None]
 
 
-def planted(recorded: Path, dest: Path, edit_record: Edit | None = None,
-            edit_files: Callable[[Path], None] | None = None) -> Path:
+def planted(
+    recorded: Path, dest: Path, edit_record: Edit | None = None, edit_files: Callable[[Path], None] | None = None
+) -> Path:
     """A copy of the recorded notebook and its files, with the record or the files edited."""
     shutil.copytree(recorded.parent, dest)
     path = dest / recorded.name
@@ -236,8 +251,13 @@ def test_recorded_notebook_reproduces_with_its_record(recorded: Path, tmp_path: 
 def test_changed_data_file_is_the_cause_in_the_reading_cell_and_after(recorded: Path, tmp_path: Path) -> None:
     result = check_notebook(str(planted(recorded, tmp_path / "nb", edit_files=change_values)))
     assert result.verdict == "drifted" and result.exit_code == 1
-    assert statuses(result) == {"load": "drifted", "mean": "drifted", "arith": "reproduced",
-                                "numpy": "drifted", "local": "reproduced"}
+    assert statuses(result) == {
+        "load": "drifted",
+        "mean": "drifted",
+        "arith": "reproduced",
+        "numpy": "drifted",
+        "local": "reproduced",
+    }
     load = index_of(result, "load")
     [data] = result.data
     assert (data.path, data.status, data.read_by) == ("data/values.txt", "changed", (load,))
@@ -270,8 +290,13 @@ def test_missing_data_file_explains_the_failure(recorded: Path, tmp_path: Path) 
 
     result = check_notebook(str(planted(recorded, tmp_path / "nb", edit_files=remove)))
     assert result.verdict == "failed" and result.exit_code == 1
-    assert statuses(result) == {"load": "failed", "mean": "not-run", "arith": "not-run",
-                                "numpy": "not-run", "local": "not-run"}
+    assert statuses(result) == {
+        "load": "failed",
+        "mean": "not-run",
+        "arith": "not-run",
+        "numpy": "not-run",
+        "local": "not-run",
+    }
     load = cells_by_id(result)["load"]
     assert kinds(load) == ["data-missing", "exception"]
     assert "data/values.txt read by this cell is missing" in load.causes[0].message
@@ -281,6 +306,7 @@ def test_missing_data_file_explains_the_failure(recorded: Path, tmp_path: Path) 
 
 def test_data_file_never_recorded(recorded: Path, tmp_path: Path) -> None:
     """The record has no read of the file (read without the recorder), and it changed."""
+
     def forget_read(nb: dict[str, Any]) -> None:
         cell_of(nb, "load")["metadata"]["repro_nb"]["reads"] = []
         notebook = nb["metadata"]["repro_nb"]
@@ -297,6 +323,7 @@ def test_data_file_never_recorded(recorded: Path, tmp_path: Path) -> None:
 
 def test_package_version_and_environment_differences(recorded: Path, tmp_path: Path) -> None:
     """The record says numpy 1.21.0 on Python 3.10 with OMP_NUM_THREADS=64; outputs differ."""
+
     def older_setup(nb: dict[str, Any]) -> None:
         record = nb["metadata"]["repro_nb"]
         record["packages"]["numpy"] = "1.21.0"
@@ -511,10 +538,15 @@ def test_kernel_that_cannot_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     """No cell ran: every cell "not run", the reason in the message — not "output missing"."""
     spec = tmp_path / "jupyter" / "kernels" / "broken"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-c", "raise SystemExit(3)", "{connection_file}"],
-        "display_name": "Broken", "language": "python",
-    }))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-c", "raise SystemExit(3)", "{connection_file}"],
+                "display_name": "Broken",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     path = case("reproduces.ipynb", tmp_path)
     result = check_notebook(str(path), CheckOptions(kernel_name="broken", startup_timeout=30))
@@ -581,6 +613,7 @@ def test_empty_notebook_starts_no_kernel(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_unexpected_execution_error_is_this_notebooks_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same one-line error in a serial check as in a ``--jobs`` worker, no traceback."""
+
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 
@@ -595,8 +628,14 @@ def test_diff_explains_an_error_and_what_did_not_run_after_it(tmp_path: Path) ->
     stored = case("hidden_state_deleted_cell.ipynb", tmp_path)
     nb = json.loads(stored.read_text())
     failed, after = cell_of(nb, "uses-scale"), cell_of(nb, "after")
-    failed["outputs"] = [{"output_type": "error", "ename": "NameError", "evalue": "name 'scale' is not defined",
-                          "traceback": ["NameError: name 'scale' is not defined"]}]
+    failed["outputs"] = [
+        {
+            "output_type": "error",
+            "ename": "NameError",
+            "evalue": "name 'scale' is not defined",
+            "traceback": ["NameError: name 'scale' is not defined"],
+        }
+    ]
     after["outputs"], after["execution_count"] = [], None
     other = tmp_path / "other.ipynb"
     other.write_text(json.dumps(nb))
@@ -623,12 +662,21 @@ def test_record_in_a_sidecar_is_evidence_too(tmp_path: Path) -> None:
 
     path = case("reproduces.ipynb", tmp_path)
     answer = cell_of(json.loads(path.read_text()), "answer")
-    write_sidecar(tmp_path / "reproduces.repro.json", {
-        "schema_version": 1,
-        "notebook": {"schema_version": 1, "recorder": {"version": "0.1.0", "channel": "sidecar"}},
-        "cells": [{"schema_version": 1, "cell_id": "answer", "source_hash": source_hash(answer["source"]),
-                   "reads": [{"path": "data/input.csv", "status": "ok", "hash": "blake3:" + "0" * 64}]}],
-    })
+    write_sidecar(
+        tmp_path / "reproduces.repro.json",
+        {
+            "schema_version": 1,
+            "notebook": {"schema_version": 1, "recorder": {"version": "0.1.0", "channel": "sidecar"}},
+            "cells": [
+                {
+                    "schema_version": 1,
+                    "cell_id": "answer",
+                    "source_hash": source_hash(answer["source"]),
+                    "reads": [{"path": "data/input.csv", "status": "ok", "hash": "blake3:" + "0" * 64}],
+                }
+            ],
+        },
+    )
     result = diff_notebooks(str(path), str(path))  # nothing re-run: the file is simply gone
     assert result.has_record
     assert [(d.path, d.status, d.read_by) for d in result.data] == [("data/input.csv", "missing", (0,))]
@@ -643,8 +691,15 @@ def test_diff_of_a_notebook_with_itself_reproduces() -> None:
 
 
 def test_collect_notebooks(tmp_path: Path) -> None:
-    for rel in ("b.ipynb", "a.ipynb", "sub/c.ipynb", "sub/.ipynb_checkpoints/c-checkpoint.ipynb",
-                ".hidden/d.ipynb", "scratch/e.ipynb", "notes.txt"):
+    for rel in (
+        "b.ipynb",
+        "a.ipynb",
+        "sub/c.ipynb",
+        "sub/.ipynb_checkpoints/c-checkpoint.ipynb",
+        ".hidden/d.ipynb",
+        "scratch/e.ipynb",
+        "notes.txt",
+    ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("{}")
     found = collect_notebooks([str(tmp_path), str(tmp_path / "a.ipynb")], skip=["scratch/*"], base_dir=str(tmp_path))

@@ -1,12 +1,13 @@
 """A sidecar's cell records that match no cell must not become evidence for some cell."""
+
 from __future__ import annotations
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from repro_nb.check.pipeline import evaluate
-from repro_nb.compare import CompareOptions
 from repro_nb.check.run import RunResult
+from repro_nb.compare import CompareOptions
 from repro_nb.compare.normalize import NormalizerSet
 from repro_nb.format.record import attach_sidecar
 
@@ -22,14 +23,16 @@ def test_unmatched_sidecar_records_are_not_attributed_to_cells(tmp_path) -> None
     sidecar = {
         "schema_version": 1,
         "notebook": {"schema_version": 1, "recorder": {"version": "0.1.0"}},
-        "cells": [{
-            "schema_version": 1,
-            "cell_id": "deleted-cell",
-            "source_hash": "sha256:00",
-            "unseeded_rng": [{"library": "numpy", "kind": "global-state-advanced"}],
-            "warnings": [{"kind": "out-of-order", "message": "ran after later cells"}],
-            "reads": [{"path": "gone.csv", "status": "ok", "hash": "blake3:00"}],
-        }],
+        "cells": [
+            {
+                "schema_version": 1,
+                "cell_id": "deleted-cell",
+                "source_hash": "sha256:00",
+                "unseeded_rng": [{"library": "numpy", "kind": "global-state-advanced"}],
+                "warnings": [{"kind": "out-of-order", "message": "ran after later cells"}],
+                "reads": [{"path": "gone.csv", "status": "ok", "hash": "blake3:00"}],
+            }
+        ],
     }
     old = attach_sidecar(stored, sidecar)
     assert min(old.cells) < 0  # the record matched no cell

@@ -1,5 +1,6 @@
 """The ``repro`` papermill engine and ``run_notebook``: records embedded in the executed
 notebook, and what happens when a cell fails, times out or kills its kernel."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -16,9 +17,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from repro_nb.format import record as record_mod
-from repro_nb.errors import KernelNotFoundError
 from repro_nb.check.run import run_notebook
+from repro_nb.errors import KernelNotFoundError
+from repro_nb.format import record as record_mod
 
 
 def b3(data: bytes) -> str:
@@ -57,11 +58,15 @@ def test_iris_example_records_every_executed_code_cell(example_notebook: Callabl
 
     by_id = {nb.cells[i].id: r for i, r in records.items()}
     data_dir = path.parent / "data"
-    assert by_id["load-data"]["reads"] == [{
-        "path": "data/flowers.csv", "kind": "file", "status": "ok",
-        "size": (data_dir / "flowers.csv").stat().st_size,
-        "hash": b3((data_dir / "flowers.csv").read_bytes()),
-    }]
+    assert by_id["load-data"]["reads"] == [
+        {
+            "path": "data/flowers.csv",
+            "kind": "file",
+            "status": "ok",
+            "size": (data_dir / "flowers.csv").stat().st_size,
+            "hash": b3((data_dir / "flowers.csv").read_bytes()),
+        }
+    ]
     [written] = by_id["save-metrics"]["writes"]
     assert written["path"] == "results/iris_metrics.json"
     assert written["hash"] == b3((path.parent / "results" / "iris_metrics.json").read_bytes())
@@ -80,9 +85,12 @@ def test_papermill_cli_with_the_repro_engine(notebook_copy: Callable[..., Path],
     out = tmp_path / "out.ipynb"
 
     completed = subprocess.run(
-        [sys.executable, "-m", "papermill", "--engine", "repro", "-p", "rows", "4",
-         source.name, out.name],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "papermill", "--engine", "repro", "-p", "rows", "4", source.name, out.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
     assert completed.returncode == 0, completed.stderr
@@ -99,8 +107,9 @@ def test_papermill_cli_with_the_repro_engine(notebook_copy: Callable[..., Path],
     # %repro_seed ran before numpy was imported: numpy's global RNG is seeded the moment
     # numpy.random is loaded (NumPy ≥ 2 loads it on first use, here in the `draw` cell)
     assert by_id["draw"]["unseeded_rng"] == []
-    numpy_seeds = [(s["library"], s["api"], s["value"]) for s in nb.metadata["repro_nb"]["seeds"]
-                   if s["library"] == "numpy"]
+    numpy_seeds = [
+        (s["library"], s["api"], s["value"]) for s in nb.metadata["repro_nb"]["seeds"] if s["library"] == "numpy"
+    ]
     assert numpy_seeds == [("numpy", "%repro_seed", 7)]
     printed = "".join(o.get("text", "") for o in nb.cells[[c.id for c in nb.cells].index("draw")].outputs)
     assert printed.strip() == str(np.random.RandomState(7).rand(4).round(4).tolist())

@@ -1,4 +1,5 @@
 """``repro_nb.check.environment_diff``: which differences between two environments matter."""
+
 from __future__ import annotations
 
 import copy
@@ -69,9 +70,7 @@ def test_missing_sections_and_fields_are_not_differences(recorded: dict[str, Any
 def test_an_unset_variable_is_a_difference(recorded: dict[str, Any]) -> None:
     new = copy.deepcopy(recorded)
     new["env"] = {}
-    assert compare_environments(recorded, new) == [
-        EnvironmentDifference("env.PYTHONHASHSEED", "0", None, "high")
-    ]
+    assert compare_environments(recorded, new) == [EnvironmentDifference("env.PYTHONHASHSEED", "0", None, "high")]
 
 
 def test_added_gpu_and_blas_library_are_summarised(recorded: dict[str, Any]) -> None:

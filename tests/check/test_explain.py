@@ -5,6 +5,7 @@ the rules that decide between causes — order, confidence, origin — on eviden
 by hand, including the cases a re-run cannot easily produce (no record at all, a
 record from a sidecar, a file read twice).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,18 +34,25 @@ def code(source: str, count: int | None = None) -> dict[str, Any]:
 
 
 def record(cells: dict[int, dict[str, Any]] | None = None, **notebook: Any) -> Record:
-    return Record(notebook={"schema_version": 1, "recorder": {"version": "0"}, **notebook},  # type: ignore[typeddict-item]
-                  cells=cells or {})  # type: ignore[arg-type]
+    return Record(
+        notebook={"schema_version": 1, "recorder": {"version": "0"}, **notebook},  # type: ignore[typeddict-item]
+        cells=cells or {},
+    )  # type: ignore[arg-type]
 
 
 def read(path: str, digest: str | None, status: str = "ok") -> dict[str, Any]:
     return {"path": path, "hash": digest, "status": status}
 
 
-def evidence(cells: list[dict[str, Any]], old: Record | None = None, new: Record | None = None,
-             **kw: Any) -> Evidence:
-    return Evidence(stored_cells=cells, old=old, new=new, data=kw.get("data", []),
-                    packages=kw.get("packages", []), environment=kw.get("environment", []))
+def evidence(cells: list[dict[str, Any]], old: Record | None = None, new: Record | None = None, **kw: Any) -> Evidence:
+    return Evidence(
+        stored_cells=cells,
+        old=old,
+        new=new,
+        data=kw.get("data", []),
+        packages=kw.get("packages", []),
+        environment=kw.get("environment", []),
+    )
 
 
 def text_diff(index: int, expected: str, actual: str, kind: str = "text") -> CellComparison:
@@ -110,8 +118,9 @@ def test_data_causes_name_the_reading_cell_and_skip_cells_before_it() -> None:
     ev = evidence(cells, old=record(), data=[drift])
     assert explain_cell(0, text_diff(0, "1", "2"), None, ev) == []
     [own] = explain_cell(1, text_diff(1, "a b", "a c"), None, ev)
-    assert own.message == ("data file a.csv read by this cell changed since it was recorded "
-                           "(blake3:aaaaaaaaaaaa → blake3:bbbbbbbbbbbb)")
+    assert own.message == (
+        "data file a.csv read by this cell changed since it was recorded (blake3:aaaaaaaaaaaa → blake3:bbbbbbbbbbbb)"
+    )
     [later] = explain_cell(2, text_diff(2, "a b", "a c"), None, ev)
     assert (later.kind, later.origin_index, later.confidence) == ("data-changed", 1, "high")
     assert "read by cell 2 " in later.message
@@ -127,8 +136,10 @@ def test_unrecorded_data_is_a_low_confidence_cause() -> None:
 
 
 def test_package_drift_against_the_rerun_and_the_installation() -> None:
-    old = record({1: {"imports": [{"module": "numpy", "distribution": "numpy", "version": "1.0"}]}},
-                 packages={"numpy": "1.0", "pytest": "0.0.1", "no-such-dist-xyz": "2.0"})
+    old = record(
+        {1: {"imports": [{"module": "numpy", "distribution": "numpy", "version": "1.0"}]}},
+        packages={"numpy": "1.0", "pytest": "0.0.1", "no-such-dist-xyz": "2.0"},
+    )
     new = record(packages={"numpy": "2.0"})
     drift = {p.distribution: p for p in package_drift(old, new)}
     assert drift["numpy"] == PackageDrift("numpy", "1.0", "2.0", (1,))
@@ -148,8 +159,10 @@ def test_package_causes_only_from_cells_at_or_before() -> None:
 
 
 def test_missing_module_is_one_cause_before_the_exception() -> None:
-    old = record({0: {"imports": [{"module": "gone", "distribution": "gone-dist", "version": "1.0"}]}},
-                 packages={"gone-dist": "1.0"})
+    old = record(
+        {0: {"imports": [{"module": "gone", "distribution": "gone-dist", "version": "1.0"}]}},
+        packages={"gone-dist": "1.0"},
+    )
     ev = evidence([code("import gone")], old=old, packages=[PackageDrift("gone-dist", "1.0", None, (0,))])
     causes = explain_cell(0, None, failure("ModuleNotFoundError", "No module named 'gone'"), ev)
     assert kinds(causes) == ["package-missing", "exception"]
@@ -157,8 +170,9 @@ def test_missing_module_is_one_cause_before_the_exception() -> None:
 
 
 def test_missing_module_without_a_record() -> None:
-    causes = explain_cell(0, None, failure("ModuleNotFoundError", "No module named 'pkg.sub'"),
-                          evidence([code("import pkg.sub")]))
+    causes = explain_cell(
+        0, None, failure("ModuleNotFoundError", "No module named 'pkg.sub'"), evidence([code("import pkg.sub")])
+    )
     assert causes[0].message == "module 'pkg' is not installed"
 
 
@@ -166,9 +180,16 @@ def test_missing_module_without_a_record() -> None:
 
 
 def test_unseeded_rng_from_the_record_this_cell_and_earlier() -> None:
-    old = record({0: {"unseeded_rng": [{"library": "numpy", "kind": "global-state-advanced"}]},
-                  2: {"unseeded_rng": [{"library": "numpy", "kind": "generator-without-seed",
-                                        "api": "numpy.random.default_rng"}]}})
+    old = record(
+        {
+            0: {"unseeded_rng": [{"library": "numpy", "kind": "global-state-advanced"}]},
+            2: {
+                "unseeded_rng": [
+                    {"library": "numpy", "kind": "generator-without-seed", "api": "numpy.random.default_rng"}
+                ]
+            },
+        }
+    )
     cells = [code("a = np.random.rand()"), code("b = 1"), code("rng = np.random.default_rng()")]
     ev = evidence(cells, old=old)
     [first] = explain_cell(0, text_diff(0, "0.1", "0.2", "numeric"), None, ev)
@@ -185,18 +206,23 @@ def test_recorded_without_rng_use_means_no_rng_cause_even_if_the_code_looks_rand
     assert "unseeded-rng" not in kinds(explain_cell(0, text_diff(0, "a", "b"), None, ev))
 
 
-@pytest.mark.parametrize("source", [
-    "x = np.random.rand(3)", "random.shuffle(items)", "rng = np.random.default_rng()",
-    "t = torch.randn(2, 2)", "numpy.random.choice([1, 2])",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = np.random.rand(3)",
+        "random.shuffle(items)",
+        "rng = np.random.default_rng()",
+        "t = torch.randn(2, 2)",
+        "numpy.random.choice([1, 2])",
+    ],
+)
 def test_unseeded_rng_from_the_code_without_a_record(source: str) -> None:
     [cause] = explain_cell(0, text_diff(0, "1", "2", "numeric"), None, evidence([code(source)]))
     assert (cause.kind, cause.confidence) == ("unseeded-rng", "medium")
     assert "no cell sets a seed" in cause.message
 
 
-@pytest.mark.parametrize("seeding", ["np.random.seed(0)", "random.seed(1)", "%repro_seed 42",
-                                     "torch.manual_seed(3)"])
+@pytest.mark.parametrize("seeding", ["np.random.seed(0)", "random.seed(1)", "%repro_seed 42", "torch.manual_seed(3)"])
 def test_a_seed_anywhere_above_silences_code_inspection(seeding: str) -> None:
     cells = [code(seeding), code("x = np.random.rand(3)\nrandom.shuffle(x)")]
     causes = explain_cell(1, text_diff(1, "1", "2", "numeric"), None, evidence(cells))
@@ -211,8 +237,7 @@ def test_code_inspection_blames_earlier_cells_with_low_confidence() -> None:
 
 
 def test_numeric_noise_when_nothing_else_explains_a_number() -> None:
-    [cause] = explain_cell(0, text_diff(0, "loss 0.25", "loss 0.26", "numeric"), None,
-                           evidence([code("print(loss)")]))
+    [cause] = explain_cell(0, text_diff(0, "loss 0.25", "loss 0.26", "numeric"), None, evidence([code("print(loss)")]))
     assert (cause.kind, cause.confidence) == ("numeric-noise", "low")
     assert explain_cell(0, text_diff(0, "a", "b"), None, evidence([code("print(s)")])) == []
 
@@ -230,8 +255,11 @@ def test_same_elements_in_another_order_is_hash_order() -> None:
 def test_hash_order_names_the_recorded_seeds() -> None:
     old = record(environment={"env": {"PYTHONHASHSEED": "1"}})
     new = record(environment={"env": {}})
-    [cause] = [c for c in explain_cell(0, text_diff(0, "b a", "a b"), None, evidence([code("print(s)")], old, new))
-               if c.kind == "hash-order"]
+    [cause] = [
+        c
+        for c in explain_cell(0, text_diff(0, "b a", "a b"), None, evidence([code("print(s)")], old, new))
+        if c.kind == "hash-order"
+    ]
     assert "PYTHONHASHSEED 1 → unset" in cause.message
 
 
@@ -262,8 +290,11 @@ def test_name_error_for_a_name_defined_below() -> None:
 
 def test_name_error_for_a_name_defined_above_is_less_sure() -> None:
     cells = [code("if flag:\n    x = 1", 1), code("print(x)", 2)]
-    [hidden] = [c for c in explain_cell(1, None, failure("NameError", "name 'x' is not defined"), evidence(cells))
-                if c.kind == "hidden-state"]
+    [hidden] = [
+        c
+        for c in explain_cell(1, None, failure("NameError", "name 'x' is not defined"), evidence(cells))
+        if c.kind == "hidden-state"
+    ]
     assert hidden.confidence == "medium"
 
 
@@ -271,18 +302,22 @@ def test_recorded_order_warnings_are_causes() -> None:
     old = record({1: {"warnings": [{"kind": "out-of-order", "message": "ran after cell 3"}]}})
     causes = explain_cell(1, text_diff(1, "a", "b"), None, evidence([code("a"), code("b")], old=old))
     assert [(c.kind, c.confidence, c.message) for c in causes] == [
-        ("out-of-order", "high", "when recorded, this cell: ran after cell 3")]
+        ("out-of-order", "high", "when recorded, this cell: ran after cell 3")
+    ]
 
 
-@pytest.mark.parametrize(("source", "names"), [
-    ("a = 1\nb, c = 2, 3", {"a", "b", "c"}),
-    ("def f():\n    local = 1\nclass K: pass", {"f", "K", "local"}),
-    ("import numpy as np\nimport os.path\nfrom x import y as z", {"np", "os", "z"}),
-    ("for i in range(3):\n    total += i", {"i", "total"}),
-    ("%matplotlib inline\n!ls\nx = 1", {"x"}),
-    ("%%time\ny = 2", {"y"}),
-    ("this is not python", set()),
-])
+@pytest.mark.parametrize(
+    ("source", "names"),
+    [
+        ("a = 1\nb, c = 2, 3", {"a", "b", "c"}),
+        ("def f():\n    local = 1\nclass K: pass", {"f", "K", "local"}),
+        ("import numpy as np\nimport os.path\nfrom x import y as z", {"np", "os", "z"}),
+        ("for i in range(3):\n    total += i", {"i", "total"}),
+        ("%matplotlib inline\n!ls\nx = 1", {"x"}),
+        ("%%time\ny = 2", {"y"}),
+        ("this is not python", set()),
+    ],
+)
 def test_defined_names(source: str, names: set[str]) -> None:
     assert defined_names(source) == names
 
@@ -292,11 +327,13 @@ def test_defined_names(source: str, names: set[str]) -> None:
 
 def test_failures_are_high_confidence_and_skip_randomness() -> None:
     cells = [code("x = np.random.rand()\ntime.sleep(100)")]
-    timeout = explain_cell(0, None, failure("CellTimeoutError", "cell did not finish within 5 s", "timeout"),
-                           evidence(cells))
+    timeout = explain_cell(
+        0, None, failure("CellTimeoutError", "cell did not finish within 5 s", "timeout"), evidence(cells)
+    )
     assert [(c.kind, c.confidence) for c in timeout] == [("timeout", "high")]
-    dead = explain_cell(0, None, failure("DeadKernelError", "the kernel died while running this cell",
-                                         "dead-kernel"), evidence(cells))
+    dead = explain_cell(
+        0, None, failure("DeadKernelError", "the kernel died while running this cell", "dead-kernel"), evidence(cells)
+    )
     assert kinds(dead) == ["dead-kernel"]
     assert dead[0].message.startswith("the kernel died while running this cell (")
     error = explain_cell(0, None, failure("ValueError", "bad"), evidence(cells))
@@ -304,17 +341,24 @@ def test_failures_are_high_confidence_and_skip_randomness() -> None:
 
 
 def test_environment_only_when_nothing_certain_explains() -> None:
-    env = [EnvironmentDifference("python.version", "3.10.4", "3.11.7", "high"),
-           EnvironmentDifference("env.OMP_NUM_THREADS", "64", None, "medium"),
-           EnvironmentDifference("platform.release", "5", "6", "low")]
+    env = [
+        EnvironmentDifference("python.version", "3.10.4", "3.11.7", "high"),
+        EnvironmentDifference("env.OMP_NUM_THREADS", "64", None, "medium"),
+        EnvironmentDifference("platform.release", "5", "6", "low"),
+    ]
     ev = evidence([code("print(x)")], old=record(), new=record(), environment=env)
     causes = explain_cell(0, text_diff(0, "a", "b"), None, ev)
     assert [(c.kind, c.confidence, c.message) for c in causes] == [
         ("environment", "medium", "python.version: 3.10.4 → 3.11.7"),
         ("environment", "low", "env.OMP_NUM_THREADS: 64 → unset"),
     ]
-    certain = evidence([code("df = read()")], old=record(), new=record(), environment=env,
-                       data=[DataDrift("a.csv", "changed", "h:1", "h:2", (0,))])
+    certain = evidence(
+        [code("df = read()")],
+        old=record(),
+        new=record(),
+        environment=env,
+        data=[DataDrift("a.csv", "changed", "h:1", "h:2", (0,))],
+    )
     assert kinds(explain_cell(0, text_diff(0, "a", "b"), None, certain)) == ["data-changed"]
 
 
@@ -327,8 +371,17 @@ def test_environment_drift_needs_both_records() -> None:
 
 def test_causes_are_json() -> None:
     cause = Cause("data-changed", "m", "high", 3, {"path": "a.csv"})
-    assert cause.to_json() == {"kind": "data-changed", "message": "m", "confidence": "high",
-                               "origin_index": 3, "details": {"path": "a.csv"}}
+    assert cause.to_json() == {
+        "kind": "data-changed",
+        "message": "m",
+        "confidence": "high",
+        "origin_index": 3,
+        "details": {"path": "a.csv"},
+    }
     assert DataDrift("a", "missing", "h:1", None, (1, 2)).to_json()["read_by"] == [1, 2]
-    assert PackageDrift("numpy", "1", None, (0,)).to_json() == {"distribution": "numpy", "old": "1", "new": None,
-                                                                 "imported_by": [0]}
+    assert PackageDrift("numpy", "1", None, (0,)).to_json() == {
+        "distribution": "numpy",
+        "old": "1",
+        "new": None,
+        "imported_by": [0],
+    }

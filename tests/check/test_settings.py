@@ -1,4 +1,5 @@
 """``[tool.repro-nb]``: one configuration for the CLI and the pytest plugin (no kernels)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from repro_nb.errors import ConfigError
 from repro_nb.check.settings import HELP, Settings, find_pyproject, load_settings
+from repro_nb.errors import ConfigError
 
 
 def pyproject(directory: Path, body: str) -> Path:
@@ -34,7 +35,9 @@ def test_the_nearest_pyproject_up_the_tree(tmp_path: Path) -> None:
 
 
 def test_every_option_is_read(tmp_path: Path) -> None:
-    path = pyproject(tmp_path, """
+    path = pyproject(
+        tmp_path,
+        """
 timeout = 30
 startup-timeout = 20.5
 kernel = "python3"
@@ -47,12 +50,24 @@ image_pixel_tolerance = 3
 skip = ["scratch/*"]
 skip_tags = ["flaky"]
 jobs = 2
-""")
+""",
+    )
     settings = load_settings(pyproject=str(path))
-    assert settings == Settings(timeout=30, startup_timeout=20.5, kernel="python3", rtol=1e-3, atol=0,
-                                masks=(r"run id: \w+",), default_masks=False, disable_masks=("timestamp",),
-                                image_pixel_tolerance=3, skip=("scratch/*",), skip_tags=("flaky",), jobs=2,
-                                source=str(path))
+    assert settings == Settings(
+        timeout=30,
+        startup_timeout=20.5,
+        kernel="python3",
+        rtol=1e-3,
+        atol=0,
+        masks=(r"run id: \w+",),
+        default_masks=False,
+        disable_masks=("timestamp",),
+        image_pixel_tolerance=3,
+        skip=("scratch/*",),
+        skip_tags=("flaky",),
+        jobs=2,
+        source=str(path),
+    )
 
 
 def test_a_pyproject_without_the_table_gives_defaults(tmp_path: Path) -> None:
@@ -65,20 +80,23 @@ def test_help_documents_every_option() -> None:
     assert set(HELP) == {f.name for f in fields(Settings)} - {"source"}
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("rtol = 'big'\n", "rtol must be int or float, not str"),
-    ("jobs = true\n", "jobs must be int, not bool"),
-    ("masks = 'x'\n", "masks must be list, not str"),
-    ("tolerance = 1\n", "unknown option [tool.repro-nb] 'tolerance'"),
-    ("timeout = -1\n", "timeouts must be positive"),
-    ("startup_timeout = 0\n", "timeouts must be positive"),
-    ("atol = -1e-9\n", "rtol and atol must be >= 0"),
-    ("jobs = 0\n", "jobs must be at least 1"),
-    ("image_pixel_tolerance = 256\n", "between 0 and 255"),
-    ("masks = ['(unclosed']\n", "invalid mask regex '(unclosed'"),
-    ("disable_masks = ['no-such-mask']\n", "unknown built-in mask(s) in disable_masks: no-such-mask"),
-    ("rtol = \n", "cannot read"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("rtol = 'big'\n", "rtol must be int or float, not str"),
+        ("jobs = true\n", "jobs must be int, not bool"),
+        ("masks = 'x'\n", "masks must be list, not str"),
+        ("tolerance = 1\n", "unknown option [tool.repro-nb] 'tolerance'"),
+        ("timeout = -1\n", "timeouts must be positive"),
+        ("startup_timeout = 0\n", "timeouts must be positive"),
+        ("atol = -1e-9\n", "rtol and atol must be >= 0"),
+        ("jobs = 0\n", "jobs must be at least 1"),
+        ("image_pixel_tolerance = 256\n", "between 0 and 255"),
+        ("masks = ['(unclosed']\n", "invalid mask regex '(unclosed'"),
+        ("disable_masks = ['no-such-mask']\n", "unknown built-in mask(s) in disable_masks: no-such-mask"),
+        ("rtol = \n", "cannot read"),
+    ],
+)
 def test_invalid_configuration_is_one_clear_error(tmp_path: Path, body: str, message: str) -> None:
     path = pyproject(tmp_path, body)
     with pytest.raises(ConfigError) as excinfo:
@@ -104,8 +122,9 @@ def test_command_line_values_override_the_file() -> None:
 
 
 def test_check_options_carry_the_settings() -> None:
-    options = Settings(timeout=0, startup_timeout=9, kernel="k", rtol=0.5, atol=0.25, skip_tags=("flaky",),
-                       masks=(r"run id: \w+",)).check_options()
+    options = Settings(
+        timeout=0, startup_timeout=9, kernel="k", rtol=0.5, atol=0.25, skip_tags=("flaky",), masks=(r"run id: \w+",)
+    ).check_options()
     assert options.timeout is None  # 0 means no limit
     assert (options.startup_timeout, options.kernel_name) == (9, "k")
     compare = options.compare
@@ -123,7 +142,9 @@ def test_default_masks_can_be_switched_off() -> None:
 
 def test_loading_the_settings_and_the_plugin_imports_no_checking_machinery() -> None:
     """pytest loads the plugin in every run of every project with repro-nb installed."""
-    code = ("import sys, repro_nb.check.settings, repro_nb.pytest_plugin, repro_nb.cli; "
-            "print(sorted(m for m in ('papermill', 'nbformat', 'numpy', 'nbclient') if m in sys.modules))")
+    code = (
+        "import sys, repro_nb.check.settings, repro_nb.pytest_plugin, repro_nb.cli; "
+        "print(sorted(m for m in ('papermill', 'nbformat', 'numpy', 'nbclient') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

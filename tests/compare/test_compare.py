@@ -111,8 +111,12 @@ NON_DRIFT = {
         [stream("2.0 ms ± 9.9 µs per loop (mean ± std. dev. of 7 runs, 100 loops each)\n")],
     ),
     "tqdm": (
-        [stream("\r 50%|█████     | 5/10 [00:01<00:01, 4.1it/s]\r100%|██████████| 10/10 "
-                "[00:02<00:00, 4.0it/s]\n", name="stderr")],
+        [
+            stream(
+                "\r 50%|█████     | 5/10 [00:01<00:01, 4.1it/s]\r100%|██████████| 10/10 [00:02<00:00, 4.0it/s]\n",
+                name="stderr",
+            )
+        ],
         [stream("\r100%|██████████| 10/10 [00:03<00:00, 3.3it/s]\n", name="stderr")],
     ),
     "temp path": (
@@ -132,20 +136,30 @@ NON_DRIFT = {
         [stream("warn\n", name="stderr"), stream("epoch 1\nepoch 2\n")],
     ),
     "widget model id": (
-        [display({
-            "text/plain": "IntSlider(value=3)",
-            "application/vnd.jupyter.widget-view+json": {
-                "model_id": "3f2b9c1e8d4a4f6b9a1c2e3d4f5a6b7c", "version_major": 2,
-                "version_minor": 0,
-            },
-        })],
-        [display({
-            "text/plain": "IntSlider(value=3)",
-            "application/vnd.jupyter.widget-view+json": {
-                "model_id": "0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d", "version_major": 2,
-                "version_minor": 0,
-            },
-        })],
+        [
+            display(
+                {
+                    "text/plain": "IntSlider(value=3)",
+                    "application/vnd.jupyter.widget-view+json": {
+                        "model_id": "3f2b9c1e8d4a4f6b9a1c2e3d4f5a6b7c",
+                        "version_major": 2,
+                        "version_minor": 0,
+                    },
+                }
+            )
+        ],
+        [
+            display(
+                {
+                    "text/plain": "IntSlider(value=3)",
+                    "application/vnd.jupyter.widget-view+json": {
+                        "model_id": "0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d",
+                        "version_major": 2,
+                        "version_minor": 0,
+                    },
+                }
+            )
+        ],
     ),
     "png re-encoded": (
         [display({"image/png": png(gradient(), compress_level=0), "text/plain": "<Figure>"})],
@@ -153,8 +167,7 @@ NON_DRIFT = {
     ),
     "execution count and metadata": (
         [result({"text/plain": "42"}, count=1)],
-        [new_output("execute_result", data={"text/plain": "42"}, execution_count=9,
-                    metadata={"isolated": True})],
+        [new_output("execute_result", data={"text/plain": "42"}, execution_count=9, metadata={"isolated": True})],
     ),
 }
 
@@ -176,9 +189,7 @@ def test_png_bytes_really_differ() -> None:
 
 
 def test_metric_change_is_numeric_drift(options: CompareOptions) -> None:
-    comparison = compare_notebooks(
-        *pair([stream("accuracy: 0.9312\n")], [stream("accuracy: 0.9127\n")]), options
-    )
+    comparison = compare_notebooks(*pair([stream("accuracy: 0.9312\n")], [stream("accuracy: 0.9127\n")]), options)
     cell = only_cell(comparison)
     assert cell.status == "drifted"
     (diff,) = cell.diffs
@@ -201,23 +212,20 @@ def test_third_significant_digit_is_drift_but_tolerance_is_configurable(
 
 
 def test_nan_equals_nan_but_not_a_number(options: CompareOptions) -> None:
-    same = compare_outputs([result({"text/plain": "[nan, inf, -inf]"})],
-                           [result({"text/plain": "[NaN, inf, -inf]"})], options)
+    same = compare_outputs(
+        [result({"text/plain": "[nan, inf, -inf]"})], [result({"text/plain": "[NaN, inf, -inf]"})], options
+    )
     assert same == ()
-    (diff,) = compare_outputs([result({"text/plain": "loss nan"})],
-                              [result({"text/plain": "loss 0.5"})], options)
+    (diff,) = compare_outputs([result({"text/plain": "loss nan"})], [result({"text/plain": "loss 0.5"})], options)
     assert diff.kind == "numeric"
     assert diff.to_json()["max_abs_diff"] == "inf"
 
 
 def test_changed_word_is_text_drift(options: CompareOptions) -> None:
-    comparison = compare_notebooks(
-        *pair([stream("class: cat\n")], [stream("class: dog\n")]), options
-    )
+    comparison = compare_notebooks(*pair([stream("class: cat\n")], [stream("class: dog\n")]), options)
     (diff,) = only_cell(comparison).diffs
     assert diff.kind == "text"
-    assert diff.unified_diff == ("--- expected", "+++ actual", "@@ -1,1 +1,1 @@",
-                                 "-class: cat", "+class: dog")
+    assert diff.unified_diff == ("--- expected", "+++ actual", "@@ -1,1 +1,1 @@", "-class: cat", "+class: dog")
 
 
 def test_version_strings_are_text_not_numbers(options: CompareOptions) -> None:
@@ -260,10 +268,15 @@ def test_changed_plot_reports_pixel_fraction(options: CompareOptions) -> None:
     assert diff.pixel_fraction == pytest.approx(5 / 200)
     assert diff.expected is not None and diff.expected.startswith("image/png 20x10 (")
     tolerant = CompareOptions(image_pixel_tolerance=255, normalizers=options.normalizers)
-    assert only_cell(compare_notebooks(
-        *pair([display({"image/png": png(gradient())})], [display({"image/png": png(changed)})]),
-        tolerant,
-    )).status == "reproduced"
+    assert (
+        only_cell(
+            compare_notebooks(
+                *pair([display({"image/png": png(gradient())})], [display({"image/png": png(changed)})]),
+                tolerant,
+            )
+        ).status
+        == "reproduced"
+    )
 
 
 def test_resized_plot_is_full_drift(options: CompareOptions) -> None:
@@ -278,7 +291,8 @@ def test_resized_plot_is_full_drift(options: CompareOptions) -> None:
 
 def test_undecodable_image_is_drift(options: CompareOptions) -> None:
     (diff,) = compare_outputs(
-        [display({"image/png": png(gradient())})], [display({"image/png": "bm90IGFuIGltYWdl"})],
+        [display({"image/png": png(gradient())})],
+        [display({"image/png": "bm90IGFuIGltYWdl"})],
         options,
     )
     assert diff.kind == "image"
@@ -287,8 +301,9 @@ def test_undecodable_image_is_drift(options: CompareOptions) -> None:
 
 def test_svg_is_compared_as_text(options: CompareOptions) -> None:
     svg = '<svg><circle r="{}"/></svg>'
-    (diff,) = compare_outputs([display({"image/svg+xml": svg.format(10)})],
-                              [display({"image/svg+xml": svg.format(12)})], options)
+    (diff,) = compare_outputs(
+        [display({"image/svg+xml": svg.format(10)})], [display({"image/svg+xml": svg.format(12)})], options
+    )
     assert (diff.kind, diff.mime) == ("numeric", "image/svg+xml")
 
 
@@ -308,12 +323,11 @@ def test_added_error_is_new_error_with_clean_traceback(options: CompareOptions) 
 
 
 def test_same_error_is_same_and_changed_error_is_new_error(options: CompareOptions) -> None:
-    same = compare_outputs([error("KeyError", "'a' at 0x7f3a2b1c0d90")],
-                           [error("KeyError", "'a' at 0x7f0000000001")], options)
-    assert same == ()
-    comparison = compare_notebooks(
-        *pair([error("KeyError", "'a'")], [error("ValueError", "bad")]), options
+    same = compare_outputs(
+        [error("KeyError", "'a' at 0x7f3a2b1c0d90")], [error("KeyError", "'a' at 0x7f0000000001")], options
     )
+    assert same == ()
+    comparison = compare_notebooks(*pair([error("KeyError", "'a'")], [error("ValueError", "bad")]), options)
     assert only_cell(comparison).status == "failed"
     assert only_cell(comparison).diffs[0].expected == "KeyError: 'a'"
 
@@ -331,9 +345,7 @@ def test_missing_and_added_outputs(options: CompareOptions) -> None:
     diffs = compare_outputs([figure, table], [table], options)
     assert [(d.kind, d.output_index) for d in diffs] == [("output-missing", 0)]
     diffs = compare_outputs([table], [figure, table, stream("hi\n")], options)
-    assert sorted((d.kind, d.output_index) for d in diffs) == [
-        ("output-added", 0), ("output-added", 2)
-    ]
+    assert sorted((d.kind, d.output_index) for d in diffs) == [("output-added", 0), ("output-added", 2)]
 
 
 def test_missing_and_added_mime_types(options: CompareOptions) -> None:
@@ -342,15 +354,15 @@ def test_missing_and_added_mime_types(options: CompareOptions) -> None:
         [result({"text/plain": "t", "text/markdown": "**t**"})],
         options,
     )
-    assert sorted((d.kind, d.mime) for d in diffs) == [
-        ("mime-added", "text/markdown"), ("mime-missing", "text/html")
-    ]
+    assert sorted((d.kind, d.mime) for d in diffs) == [("mime-added", "text/markdown"), ("mime-missing", "text/html")]
 
 
 def test_json_output_compared_as_canonical_text(options: CompareOptions) -> None:
-    same = compare_outputs([display({"application/json": {"a": 1, "b": [1.0, 2.0]}})],
-                           [display({"application/json": {"b": [1.0, 2.0000000001], "a": 1}})],
-                           options)
+    same = compare_outputs(
+        [display({"application/json": {"a": 1, "b": [1.0, 2.0]}})],
+        [display({"application/json": {"b": [1.0, 2.0000000001], "a": 1}})],
+        options,
+    )
     assert same == ()
 
 
@@ -400,37 +412,51 @@ def test_matching_by_position_without_shared_ids(options: CompareOptions) -> Non
     )
     cells = compare_notebooks(expected, actual, options).cells
     assert [(c.expected_index, c.actual_index, c.status) for c in cells] == [
-        (0, 1, "reproduced"), (1, 2, "drifted"), (2, None, "removed")
+        (0, 1, "reproduced"),
+        (1, 2, "drifted"),
+        (2, None, "removed"),
     ]
 
 
 def test_notebooks_without_ids_match_by_position(options: CompareOptions) -> None:
     old = {
-        "nbformat": 4, "nbformat_minor": 4, "metadata": {},
-        "cells": [{"cell_type": "code", "source": "1", "metadata": {}, "execution_count": 1,
-                   "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}]}],
+        "nbformat": 4,
+        "nbformat_minor": 4,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": "1",
+                "metadata": {},
+                "execution_count": 1,
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}],
+            }
+        ],
     }
     expected = nbformat.from_dict(json.loads(json.dumps(old)))
     actual = nbformat.from_dict(json.loads(json.dumps(old)))
     cell = only_cell(compare_notebooks(expected, actual, options))
-    assert (cell.expected_index, cell.actual_index, cell.status, cell.cell_id) == (
-        0, 0, "reproduced", None
-    )
+    assert (cell.expected_index, cell.actual_index, cell.status, cell.cell_id) == (0, 0, "reproduced", None)
 
 
 def test_injected_parameters_cell_matched_by_tag(options: CompareOptions) -> None:
     def run(injected_id: str, alpha: str) -> NotebookNode:
         return notebook(
             new_code_cell("alpha = 0.1", id="params", metadata={"tags": ["parameters"]}),
-            new_code_cell(f"alpha = {alpha}", id=injected_id,
-                          metadata={"tags": ["injected-parameters"]},
-                          outputs=[stream(f"alpha={alpha}\n")]),
+            new_code_cell(
+                f"alpha = {alpha}",
+                id=injected_id,
+                metadata={"tags": ["injected-parameters"]},
+                outputs=[stream(f"alpha={alpha}\n")],
+            ),
             new_code_cell("fit()", id="fit", outputs=[stream("ok\n")]),
         )
 
     cells = compare_notebooks(run("papermill-1", "0.5"), run("papermill-2", "0.6"), options).cells
     assert [(c.expected_index, c.actual_index, c.status) for c in cells] == [
-        (0, 0, "reproduced"), (1, 1, "drifted"), (2, 2, "reproduced")
+        (0, 0, "reproduced"),
+        (1, 1, "drifted"),
+        (2, 2, "reproduced"),
     ]
     assert cells[1].cell_id == "papermill-2"
 
@@ -455,8 +481,7 @@ def test_only_code_cells_are_compared(options: CompareOptions) -> None:
     ],
 )
 def test_skip_marks(source: str, tags: list[str], reason: str, options: CompareOptions) -> None:
-    expected, actual = pair([stream("random 0.1\n")], [stream("random 0.7\n")], source=source,
-                            metadata={"tags": tags})
+    expected, actual = pair([stream("random 0.1\n")], [stream("random 0.7\n")], source=source, metadata={"tags": tags})
     comparison = compare_notebooks(expected, actual, options)
     cell = only_cell(comparison)
     assert (cell.status, cell.skip_reason) == ("skipped", reason)
@@ -469,8 +494,7 @@ def test_marker_in_a_string_is_not_a_skip(options: CompareOptions) -> None:
 
 
 def test_skipped_cell_still_reports_new_error(options: CompareOptions) -> None:
-    expected, actual = pair([stream("a\n")], [error("RuntimeError", "boom")],
-                            metadata={"tags": ["repro-skip"]})
+    expected, actual = pair([stream("a\n")], [error("RuntimeError", "boom")], metadata={"tags": ["repro-skip"]})
     cell = only_cell(compare_notebooks(expected, actual, options))
     assert cell.status == "failed"
     assert cell.skip_reason == "tag 'repro-skip'"
@@ -486,9 +510,7 @@ def test_custom_skip_tags(options: CompareOptions) -> None:
 
 
 def test_user_regex_mask_applies_to_outputs() -> None:
-    masked = CompareOptions(
-        normalizers=NormalizerSet.from_options(extra_masks=[r"run-id \w+"], load_plugins=False)
-    )
+    masked = CompareOptions(normalizers=NormalizerSet.from_options(extra_masks=[r"run-id \w+"], load_plugins=False))
     expected, actual = pair([stream("run-id abc123\n")], [stream("run-id zz9\n")])
     assert only_cell(compare_notebooks(expected, actual, masked)).status == "reproduced"
 
@@ -533,9 +555,7 @@ def test_huge_single_line_diff_is_clipped(options: CompareOptions) -> None:
 
 
 def test_to_json_round_trips_through_json(options: CompareOptions) -> None:
-    comparison = compare_notebooks(
-        *pair([stream("acc 0.9312\n")], [stream("acc 0.9127\n"), error("E", "v")]), options
-    )
+    comparison = compare_notebooks(*pair([stream("acc 0.9312\n")], [stream("acc 0.9127\n"), error("E", "v")]), options)
     data = json.loads(json.dumps(comparison.to_json(), allow_nan=False))
     assert data["reproduced"] is False
     (cell,) = data["cells"]

@@ -27,10 +27,7 @@ TQDM_RUN_1 = (
     "\r 45%|████▌     | 45/100 [00:01<00:02, 30.1it/s]"
     "\r100%|██████████| 100/100 [00:03<00:00, 30.1it/s]\n"
 )
-TQDM_RUN_2 = (
-    "\r  0%|          | 0/100 [00:00<?, ?it/s]"
-    "\r100%|██████████| 100/100 [00:05<00:00, 19.9it/s]\n"
-)
+TQDM_RUN_2 = "\r  0%|          | 0/100 [00:00<?, ?it/s]\r100%|██████████| 100/100 [00:05<00:00, 19.9it/s]\n"
 
 # (mask name, one run's text, another run's text) — must normalize to the same text.
 NOISE = [
@@ -113,9 +110,7 @@ def test_real_content_is_kept(builtin: NormalizerSet, text: str) -> None:
 
 def test_placeholders_are_readable(builtin: NormalizerSet) -> None:
     text = "at 0x7f3a2b1c0d90 on 2024-01-05 12:30:45 took 1.5s in /tmp/tmpab3d_x9q/f"
-    assert builtin("text/plain", text) == (
-        "at <ADDRESS> on <TIMESTAMP> took <DURATION> in <TMPDIR>/<TMPNAME>/f"
-    )
+    assert builtin("text/plain", text) == ("at <ADDRESS> on <TIMESTAMP> took <DURATION> in <TMPDIR>/<TMPNAME>/f")
 
 
 def test_carriage_return_keeps_last_visible_segment() -> None:
@@ -125,20 +120,14 @@ def test_carriage_return_keeps_last_visible_segment() -> None:
 
 
 def test_defaults_off_keeps_only_user_masks() -> None:
-    masks = NormalizerSet.from_options(
-        defaults=False, extra_masks=[r"seed=\d+"], load_plugins=False
-    )
+    masks = NormalizerSet.from_options(defaults=False, extra_masks=[r"seed=\d+"], load_plugins=False)
     assert masks.names == (r"user:seed=\d+",)
     assert masks("text/plain", "at 0x7f3a2b1c0d90 seed=42") == "at 0x7f3a2b1c0d90 <MASKED>"
 
 
 def test_user_mask_with_replacement_runs_after_builtins() -> None:
-    masks = NormalizerSet.from_options(
-        extra_masks=[(r"host-\w+", "<HOST>"), "pid \\d+"], load_plugins=False
-    )
-    assert masks("text/plain", "host-abc pid 1234 at 0x7f3a2b1c0d90") == (
-        "<HOST> <MASKED> at <ADDRESS>"
-    )
+    masks = NormalizerSet.from_options(extra_masks=[(r"host-\w+", "<HOST>"), "pid \\d+"], load_plugins=False)
+    assert masks("text/plain", "host-abc pid 1234 at 0x7f3a2b1c0d90") == ("<HOST> <MASKED> at <ADDRESS>")
     assert masks.names[-2:] == (r"user:host-\w+", r"user:pid \d+")
 
 
@@ -167,9 +156,7 @@ def _install_plugin_distribution(root: Path) -> None:
     )
     dist_info = root / "repro_test_plugin-1.0.dist-info"
     dist_info.mkdir()
-    (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: repro-test-plugin\nVersion: 1.0\n"
-    )
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: repro-test-plugin\nVersion: 1.0\n")
     (dist_info / "entry_points.txt").write_text(
         "[repro_nb.normalizers]\n"
         "secret = repro_test_plugin:mask_secret\n"

@@ -11,6 +11,7 @@ Re-run this script only to change a notebook on purpose (output is deterministic
 
     .venv/bin/python tests/files/make_notebooks.py
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,8 +32,13 @@ LANGUAGE_INFO = {"name": "python"}
 # --------------------------------------------------------------------------- builders
 
 
-def code(cell_id: str | None, source: str, outputs: list[dict[str, Any]] | None = None,
-         count: int | None = None, tags: list[str] | None = None) -> dict[str, Any]:
+def code(
+    cell_id: str | None,
+    source: str,
+    outputs: list[dict[str, Any]] | None = None,
+    count: int | None = None,
+    tags: list[str] | None = None,
+) -> dict[str, Any]:
     cell: dict[str, Any] = {
         "cell_type": "code",
         "execution_count": count,
@@ -134,94 +140,180 @@ def noise_and_skips_reproduce() -> dict[str, Any]:
         "\r100%|██████████| 4/4 [00:00<00:00, 19.42it/s]\n"
     )
     third = 0.1 + 0.2
-    return notebook([
-        markdown("intro", "Volatile output that must not count as drift, and cells whose output is skipped."),
-        code("timestamp", "import datetime, time\nprint('started at', datetime.datetime.now().isoformat(sep=' '))\n"
-             "print('ctime', time.ctime())",
-             [stream("started at 2019-03-04 05:06:07.891011\nctime Mon Mar  4 05:06:07 2019\n")], 1),
-        code("address", "class Model:\n    pass\n\nm = Model()\nprint(m)\nm",
-             [stream("<__main__.Model object at 0x7f0c1a2b3c4d>\n"),
-              result(2, {"text/plain": "<__main__.Model at 0x7f0c1a2b3c4d>"})], 2),
-        code("time-magic", "%%time\ntotal = sum(range(10_000))\ntotal",
-             [stream("CPU times: user 301 µs, sys: 12 µs, total: 313 µs\nWall time: 318 µs\n"),
-              result(3, {"text/plain": "49995000"})], 3),
-        code("timeit", "%timeit -n 1 -r 1 sum(range(100))",
-             [stream("941 ms ± 0 ns per loop (mean ± std. dev. of 1 run, 1 loop each)\n")], 4),
-        code("tqdm", "from tqdm import tqdm\n\nfor _ in tqdm(range(4), mininterval=0):\n    time.sleep(0.01)",
-             [stream(tqdm_stored, "stderr")], 5),
-        code("cr-progress", "for i in range(1, 4):\n    print(f'\\rprocessed {i}/3 files', end='')\nprint()",
-             [stream("\rprocessed 3/3 files\n")], 6),
-        code("temp-path", "import os, tempfile\n\nd = tempfile.mkdtemp(dir='/tmp')\nprint('scratch in', d)\nos.rmdir(d)",
-             [stream("scratch in /tmp/tmpq8w_3z1k\n")], 7),
-        code("ulp", "print(0.1 + 0.2, 2 ** 0.5)",
-             [stream(f"{ulp_above(third)!r} {ulp_above(2 ** 0.5)!r}\n")], 8),
-        code("ulp-html", "from IPython.display import HTML\n\n"
-             "HTML(f'<table><tr><td>{0.1 + 0.2!r}</td><td>{1 / 3!r}</td></tr></table>')",
-             [result(9, {"text/html": f"<table><tr><td>{ulp_above(third)!r}</td><td>{ulp_above(1 / 3)!r}</td>"
-                                      "</tr></table>",
-                         "text/plain": "<IPython.core.display.HTML object>"})], 9),
-        code("png", PNG_SOURCE,
-             [result(10, {"image/png": gradient_png(1, text_chunk="another encoder 1.0"),
-                          "text/plain": "<IPython.core.display.Image object>"})], 10),
-        markdown("skips", "Output of these cells is never compared."),
-        code("skip-tag", "import uuid\nprint(uuid.uuid4().hex)", [stream("5f1d2c3b4a5948392817161514131211\n")], 11,
-             tags=["repro-skip"]),
-        code("nbval-comment", "# NBVAL_IGNORE_OUTPUT\nimport os\nprint('pid', os.getpid())",
-             [stream("pid 12345\n")], 12),
-        code("nbval-tag", "print(time.perf_counter_ns())", [stream("123456789\n")], 13,
-             tags=["nbval-ignore-output"]),
-        code("plain", "print('the same every time')", [stream("the same every time\n")], 14),
-    ])
+    return notebook(
+        [
+            markdown("intro", "Volatile output that must not count as drift, and cells whose output is skipped."),
+            code(
+                "timestamp",
+                "import datetime, time\nprint('started at', datetime.datetime.now().isoformat(sep=' '))\n"
+                "print('ctime', time.ctime())",
+                [stream("started at 2019-03-04 05:06:07.891011\nctime Mon Mar  4 05:06:07 2019\n")],
+                1,
+            ),
+            code(
+                "address",
+                "class Model:\n    pass\n\nm = Model()\nprint(m)\nm",
+                [
+                    stream("<__main__.Model object at 0x7f0c1a2b3c4d>\n"),
+                    result(2, {"text/plain": "<__main__.Model at 0x7f0c1a2b3c4d>"}),
+                ],
+                2,
+            ),
+            code(
+                "time-magic",
+                "%%time\ntotal = sum(range(10_000))\ntotal",
+                [
+                    stream("CPU times: user 301 µs, sys: 12 µs, total: 313 µs\nWall time: 318 µs\n"),
+                    result(3, {"text/plain": "49995000"}),
+                ],
+                3,
+            ),
+            code(
+                "timeit",
+                "%timeit -n 1 -r 1 sum(range(100))",
+                [stream("941 ms ± 0 ns per loop (mean ± std. dev. of 1 run, 1 loop each)\n")],
+                4,
+            ),
+            code(
+                "tqdm",
+                "from tqdm import tqdm\n\nfor _ in tqdm(range(4), mininterval=0):\n    time.sleep(0.01)",
+                [stream(tqdm_stored, "stderr")],
+                5,
+            ),
+            code(
+                "cr-progress",
+                "for i in range(1, 4):\n    print(f'\\rprocessed {i}/3 files', end='')\nprint()",
+                [stream("\rprocessed 3/3 files\n")],
+                6,
+            ),
+            code(
+                "temp-path",
+                "import os, tempfile\n\nd = tempfile.mkdtemp(dir='/tmp')\nprint('scratch in', d)\nos.rmdir(d)",
+                [stream("scratch in /tmp/tmpq8w_3z1k\n")],
+                7,
+            ),
+            code("ulp", "print(0.1 + 0.2, 2 ** 0.5)", [stream(f"{ulp_above(third)!r} {ulp_above(2**0.5)!r}\n")], 8),
+            code(
+                "ulp-html",
+                "from IPython.display import HTML\n\n"
+                "HTML(f'<table><tr><td>{0.1 + 0.2!r}</td><td>{1 / 3!r}</td></tr></table>')",
+                [
+                    result(
+                        9,
+                        {
+                            "text/html": f"<table><tr><td>{ulp_above(third)!r}</td><td>{ulp_above(1 / 3)!r}</td>"
+                            "</tr></table>",
+                            "text/plain": "<IPython.core.display.HTML object>",
+                        },
+                    )
+                ],
+                9,
+            ),
+            code(
+                "png",
+                PNG_SOURCE,
+                [
+                    result(
+                        10,
+                        {
+                            "image/png": gradient_png(1, text_chunk="another encoder 1.0"),
+                            "text/plain": "<IPython.core.display.Image object>",
+                        },
+                    )
+                ],
+                10,
+            ),
+            markdown("skips", "Output of these cells is never compared."),
+            code(
+                "skip-tag",
+                "import uuid\nprint(uuid.uuid4().hex)",
+                [stream("5f1d2c3b4a5948392817161514131211\n")],
+                11,
+                tags=["repro-skip"],
+            ),
+            code(
+                "nbval-comment",
+                "# NBVAL_IGNORE_OUTPUT\nimport os\nprint('pid', os.getpid())",
+                [stream("pid 12345\n")],
+                12,
+            ),
+            code(
+                "nbval-tag", "print(time.perf_counter_ns())", [stream("123456789\n")], 13, tags=["nbval-ignore-output"]
+            ),
+            code("plain", "print('the same every time')", [stream("the same every time\n")], 14),
+        ]
+    )
 
 
 def nbformat_minor(minor: int) -> dict[str, Any]:
     """The same small executed notebook in nbformat 4.``minor`` (ids only from 4.5)."""
-    return notebook([
-        markdown("title", f"nbformat 4.{minor}"),
-        code("compute", "x = 6 * 7\nprint(x)", [stream("42\n")], 1),
-        code("result", "x / 4", [result(2, {"text/plain": "10.5"})], 2),
-        code("unexecuted", "print('not run before saving')", [], None),
-    ], minor=minor)
+    return notebook(
+        [
+            markdown("title", f"nbformat 4.{minor}"),
+            code("compute", "x = 6 * 7\nprint(x)", [stream("42\n")], 1),
+            code("result", "x / 4", [result(2, {"text/plain": "10.5"})], 2),
+            code("unexecuted", "print('not run before saving')", [], None),
+        ],
+        minor=minor,
+    )
 
 
 def reproduces() -> dict[str, Any]:
-    return notebook([
-        code("answer", "print(6 * 7)", [stream("42\n")], 1),
-        code("ratio", "22 / 7", [result(2, {"text/plain": "3.142857142857143"})], 2),
-    ])
+    return notebook(
+        [
+            code("answer", "print(6 * 7)", [stream("42\n")], 1),
+            code("ratio", "22 / 7", [result(2, {"text/plain": "3.142857142857143"})], 2),
+        ]
+    )
 
 
 def drifts_in_second_cell() -> dict[str, Any]:
     """Deterministic drift: the stored output says 41, every run prints 42."""
-    return notebook([
-        code("setup", "base = 40", [], 1),
-        code("answer", "print(base + 2)", [stream("41\n")], 2),
-        code("after", "print('done')", [stream("done\n")], 3),
-    ])
+    return notebook(
+        [
+            code("setup", "base = 40", [], 1),
+            code("answer", "print(base + 2)", [stream("41\n")], 2),
+            code("after", "print('done')", [stream("done\n")], 3),
+        ]
+    )
 
 
 def third_digit_drift() -> dict[str, Any]:
     """A number that differs in the third significant digit (relative 2e-3)."""
-    return notebook([
-        code("metric", "print(f'accuracy {0.9312:.4f}')", [stream("accuracy 0.9331\n")], 1),
-    ])
+    return notebook(
+        [
+            code("metric", "print(f'accuracy {0.9312:.4f}')", [stream("accuracy 0.9331\n")], 1),
+        ]
+    )
 
 
 def run_id_in_output() -> dict[str, Any]:
     """An output with a project-specific volatile part: only a configured mask hides it."""
-    return notebook([
-        code("run-id", "import secrets\nprint('run id:', secrets.token_hex(4), 'done')",
-             [stream("run id: 0a1b2c3d done\n")], 1),
-    ])
+    return notebook(
+        [
+            code(
+                "run-id",
+                "import secrets\nprint('run id:', secrets.token_hex(4), 'done')",
+                [stream("run id: 0a1b2c3d done\n")],
+                1,
+            ),
+        ]
+    )
 
 
 def unseeded_random_no_record() -> dict[str, Any]:
-    return notebook([
-        code("imports", "import random", [], 1),
-        code("draw", "sample = [random.randint(0, 10 ** 9) for _ in range(3)]\nprint(sample)",
-             [stream("[12, 34, 56]\n")], 2),
-        code("derived", "print(max(sample) - min(sample))", [stream("44\n")], 3),
-    ])
+    return notebook(
+        [
+            code("imports", "import random", [], 1),
+            code(
+                "draw",
+                "sample = [random.randint(0, 10 ** 9) for _ in range(3)]\nprint(sample)",
+                [stream("[12, 34, 56]\n")],
+                2,
+            ),
+            code("derived", "print(max(sample) - min(sample))", [stream("44\n")], 3),
+        ]
+    )
 
 
 def set_order_no_record() -> dict[str, Any]:
@@ -229,51 +321,63 @@ def set_order_no_record() -> dict[str, Any]:
     descending, which a test makes sure differs from the re-run's order."""
     words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
     stored = "{" + ", ".join(repr(w) for w in sorted(words, reverse=True)) + "}\n"
-    return notebook([
-        code("words", "words = {" + ", ".join(repr(w) for w in words) + "}\nprint(words)", [stream(stored)], 1),
-    ])
+    return notebook(
+        [
+            code("words", "words = {" + ", ".join(repr(w) for w in words) + "}\nprint(words)", [stream(stored)], 1),
+        ]
+    )
 
 
 def hidden_state_deleted_cell() -> dict[str, Any]:
     """``scale`` came from a cell that was deleted after the outputs were saved."""
-    return notebook([
-        code("imports", "import math", [], 1),
-        code("uses-scale", "print(math.sqrt(scale))", [stream("3.0\n")], 3),
-        code("after", "print('after')", [stream("after\n")], 4),
-    ])
+    return notebook(
+        [
+            code("imports", "import math", [], 1),
+            code("uses-scale", "print(math.sqrt(scale))", [stream("3.0\n")], 3),
+            code("after", "print('after')", [stream("after\n")], 4),
+        ]
+    )
 
 
 def hidden_state_defined_later() -> dict[str, Any]:
     """Run out of order when saved: ``threshold`` is defined two cells below its use."""
-    return notebook([
-        code("apply-threshold", "print(threshold * 2)", [stream("1.0\n")], 3),
-        code("other", "print('other')", [stream("other\n")], 2),
-        code("set-threshold", "threshold = 0.5", [], 1),
-    ])
+    return notebook(
+        [
+            code("apply-threshold", "print(threshold * 2)", [stream("1.0\n")], 3),
+            code("other", "print('other')", [stream("other\n")], 2),
+            code("set-threshold", "threshold = 0.5", [], 1),
+        ]
+    )
 
 
 def times_out() -> dict[str, Any]:
-    return notebook([
-        code("quick", "print('quick')", [stream("quick\n")], 1),
-        code("slow", "import time\ntime.sleep(120)\nprint('slept')", [stream("slept\n")], 2),
-        code("after", "print('after')", [stream("after\n")], 3),
-    ])
+    return notebook(
+        [
+            code("quick", "print('quick')", [stream("quick\n")], 1),
+            code("slow", "import time\ntime.sleep(120)\nprint('slept')", [stream("slept\n")], 2),
+            code("after", "print('after')", [stream("after\n")], 3),
+        ]
+    )
 
 
 def kills_kernel() -> dict[str, Any]:
-    return notebook([
-        code("before", "print('before')", [stream("before\n")], 1),
-        code("kill", "import os\nos.kill(os.getpid(), 9)", [], 2),
-        code("after", "print('after')", [stream("after\n")], 3),
-    ])
+    return notebook(
+        [
+            code("before", "print('before')", [stream("before\n")], 1),
+            code("kill", "import os\nos.kill(os.getpid(), 9)", [], 2),
+            code("after", "print('after')", [stream("after\n")], 3),
+        ]
+    )
 
 
 def raises() -> dict[str, Any]:
-    return notebook([
-        code("before", "print('before')", [stream("before\n")], 1),
-        code("boom", "raise ValueError('planted failure')", [stream("ok\n")], 2),
-        code("after", "print('after')", [stream("after\n")], 3),
-    ])
+    return notebook(
+        [
+            code("before", "print('before')", [stream("before\n")], 1),
+            code("boom", "raise ValueError('planted failure')", [stream("ok\n")], 2),
+            code("after", "print('after')", [stream("after\n")], 3),
+        ]
+    )
 
 
 def recorded_dependencies() -> dict[str, Any]:
@@ -281,44 +385,58 @@ def recorded_dependencies() -> dict[str, Any]:
 
     ``localhelper.py`` and ``data/values.txt`` live in ``recorded_dependencies_data/``.
     """
-    return notebook([
-        markdown("intro", "Depends on a data file, numpy and a local module."),
-        code("load", "with open('data/values.txt') as f:\n    rows = [float(x) for x in f.read().split()]\n"
-             "print(len(rows), sum(rows))"),
-        code("mean", "print(f'mean {sum(rows) / len(rows):.4f}')"),
-        code("arith", "print(sum(i * 0.1 for i in range(10)))"),
-        code("numpy", "import numpy as np\nprint(np.array(rows).std().round(4))"),
-        code("local", "import localhelper\nprint(localhelper.VALUE * 6)"),
-    ])
+    return notebook(
+        [
+            markdown("intro", "Depends on a data file, numpy and a local module."),
+            code(
+                "load",
+                "with open('data/values.txt') as f:\n    rows = [float(x) for x in f.read().split()]\n"
+                "print(len(rows), sum(rows))",
+            ),
+            code("mean", "print(f'mean {sum(rows) / len(rows):.4f}')"),
+            code("arith", "print(sum(i * 0.1 for i in range(10)))"),
+            code("numpy", "import numpy as np\nprint(np.array(rows).std().round(4))"),
+            code("local", "import localhelper\nprint(localhelper.VALUE * 6)"),
+        ]
+    )
 
 
 def recorded_randomness() -> dict[str, Any]:
     """Recorded by the tests, then re-run: unseeded draws and a set of strings."""
-    return notebook([
-        code("seeded", "import random\nrandom.seed(1)\nprint(random.random())"),
-        code("unseeded", "import numpy as np\nprint(np.random.default_rng().integers(10 ** 9))"),
-        code("words", "print({'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'})"),
-    ])
+    return notebook(
+        [
+            code("seeded", "import random\nrandom.seed(1)\nprint(random.random())"),
+            code("unseeded", "import numpy as np\nprint(np.random.default_rng().integers(10 ** 9))"),
+            code("words", "print({'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'})"),
+        ]
+    )
 
 
 def parameters() -> dict[str, Any]:
-    return notebook([
-        code("params", "alpha = 1\nlabel = 'default'", [], None, tags=["parameters"]),
-        code("use", "print(label, alpha * 10)"),
-    ])
+    return notebook(
+        [
+            code("params", "alpha = 1\nlabel = 'default'", [], None, tags=["parameters"]),
+            code("use", "print(label, alpha * 10)"),
+        ]
+    )
 
 
 def seeded_numpy_reads_csv() -> dict[str, Any]:
     """Not executed: the engine's tests run it and read its record (``seeded_numpy_reads_csv_data/``)."""
-    nb = notebook([
-        markdown("intro", "Seeds NumPy, reads a bundled CSV, draws from the seeded global RNG."),
-        code("parameters", "rows = 3", tags=["parameters"]),
-        code("seed", "%repro_seed 7"),
-        code("read", "import numpy as np\ntable = np.loadtxt('seeded_numpy_reads_csv_data/values.csv', "
-             "delimiter=',', skiprows=1)\nprint(table.shape)"),
-        code("draw", "sample = np.random.rand(rows)\nprint(sample.round(4).tolist())"),
-        code("write", "np.savetxt('sample.txt', sample)"),
-    ])
+    nb = notebook(
+        [
+            markdown("intro", "Seeds NumPy, reads a bundled CSV, draws from the seeded global RNG."),
+            code("parameters", "rows = 3", tags=["parameters"]),
+            code("seed", "%repro_seed 7"),
+            code(
+                "read",
+                "import numpy as np\ntable = np.loadtxt('seeded_numpy_reads_csv_data/values.csv', "
+                "delimiter=',', skiprows=1)\nprint(table.shape)",
+            ),
+            code("draw", "sample = np.random.rand(rows)\nprint(sample.round(4).tolist())"),
+            code("write", "np.savetxt('sample.txt', sample)"),
+        ]
+    )
     return nb
 
 
@@ -327,8 +445,10 @@ def empty_notebook() -> dict[str, Any]:
 
 
 def unknown_kernel() -> dict[str, Any]:
-    return notebook([code("a", "print(1)", [stream("1\n")], 1)],
-                    kernel={"name": "no-such-kernel-xyz", "display_name": "Nope", "language": "python"})
+    return notebook(
+        [code("a", "print(1)", [stream("1\n")], 1)],
+        kernel={"name": "no-such-kernel-xyz", "display_name": "Nope", "language": "python"},
+    )
 
 
 NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -366,10 +486,31 @@ def main() -> None:
     (csv / "values.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
     (HERE / "not_json.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "print(1)"\n')
     (HERE / "empty_file.ipynb").write_text("")
-    (HERE / "nbformat_3.ipynb").write_text(json.dumps(
-        {"metadata": {"name": "old"}, "nbformat": 3, "nbformat_minor": 0,
-         "worksheets": [{"cells": [{"cell_type": "code", "input": "print(1)", "language": "python",
-                                    "outputs": [], "prompt_number": 1}], "metadata": {}}]}, indent=1) + "\n")
+    (HERE / "nbformat_3.ipynb").write_text(
+        json.dumps(
+            {
+                "metadata": {"name": "old"},
+                "nbformat": 3,
+                "nbformat_minor": 0,
+                "worksheets": [
+                    {
+                        "cells": [
+                            {
+                                "cell_type": "code",
+                                "input": "print(1)",
+                                "language": "python",
+                                "outputs": [],
+                                "prompt_number": 1,
+                            }
+                        ],
+                        "metadata": {},
+                    }
+                ],
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

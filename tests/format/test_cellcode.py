@@ -1,4 +1,5 @@
 """``repro_nb.format.cellcode``: what a cell's IPython code imports and defines, unrun."""
+
 from __future__ import annotations
 
 import pytest
@@ -79,5 +80,3 @@ def test_direct_imports_returns_a_fresh_set_each_time() -> None:
     first = direct_imports("import numpy")
     first.add("mutated")
     assert direct_imports("import numpy") == {"numpy"}
-
-

@@ -68,7 +68,7 @@ def test_available_algorithms_and_default() -> None:
 
 
 def test_unknown_algorithm_is_a_clear_value_error() -> None:
-    with pytest.raises(ValueError, match="unknown hash algorithm 'crc32'.*blake3"):
+    with pytest.raises(ValueError, match=r"unknown hash algorithm 'crc32'.*blake3"):
         FileHasher("crc32")
 
 
@@ -89,9 +89,7 @@ def test_known_digests(tmp_path: Path, algorithm: str, size: int) -> None:
     path = tmp_path / "data.bin"
     path.write_bytes(data)
     digest = FileHasher(algorithm).hash_file(path)
-    assert digest == FileDigest(
-        str(path), "ok", size, f"{algorithm}:{reference_hex(algorithm, data)}"
-    )
+    assert digest == FileDigest(str(path), "ok", size, f"{algorithm}:{reference_hex(algorithm, data)}")
 
 
 def test_mmap_can_be_disabled(tmp_path: Path) -> None:
@@ -179,9 +177,7 @@ def test_size_change_invalidates(tmp_path: Path) -> None:
     assert second.hash == "blake3:" + reference_hex("blake3", b"1,2,3\n4,5,6\n")
 
 
-def test_fresh_file_is_not_cached_and_same_size_rewrite_is_seen(
-    tmp_path: Path, counting: list[int]
-) -> None:
+def test_fresh_file_is_not_cached_and_same_size_rewrite_is_seen(tmp_path: Path, counting: list[int]) -> None:
     # The "racily clean" case: rewrite with the same size and restore the mtime, all
     # within one timestamp tick.  Without the racy window the cache would answer with
     # the old hash.
@@ -213,9 +209,7 @@ def test_cache_is_bounded_lru(tmp_path: Path) -> None:
     assert present == [True, False, True, False, True]
 
 
-def test_file_changing_during_read_is_retried(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_changing_during_read_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "grow.log"
     path.write_bytes(b"line1\n")
     original = FileHasher._digest_fd
@@ -235,9 +229,7 @@ def test_file_changing_during_read_is_retried(
     assert digest.hash == "blake3:" + reference_hex("blake3", b"line1\nline2\n")
 
 
-def test_file_that_never_settles_is_unreadable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_that_never_settles_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "busy.log"
     path.write_bytes(b"x")
 
@@ -255,9 +247,7 @@ def test_file_that_never_settles_is_unreadable(
 
 def test_missing(tmp_path: Path) -> None:
     digest = FileHasher().hash_file(tmp_path / "nope.csv")
-    assert digest == FileDigest(
-        str(tmp_path / "nope.csv"), "missing", None, None, "no such file or directory"
-    )
+    assert digest == FileDigest(str(tmp_path / "nope.csv"), "missing", None, None, "no such file or directory")
 
 
 def test_path_component_is_a_file_is_missing(tmp_path: Path) -> None:
@@ -287,9 +277,7 @@ def test_permission_denied_is_unreadable(tmp_path: Path) -> None:
     assert digest == FileDigest(str(path), "unreadable", None, None, "permission denied")
 
 
-def test_permission_denied_is_unreadable_simulated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_permission_denied_is_unreadable_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Works as root too: make open() fail the way it does for an unprivileged user.
     path = tmp_path / "secret.csv"
     path.write_bytes(b"x")
@@ -517,9 +505,7 @@ def test_directory_with_fifo_and_too_large(tmp_path: Path) -> None:
     assert reasons["huge.bin"].startswith("too-large")
 
 
-def test_unlistable_subdirectory_is_skipped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unlistable_subdirectory_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(tmp_path, {"a.csv": b"1", "locked/b.csv": b"2"})
     real_scandir = os.scandir
     locked = os.fsencode(tmp_path / "locked")

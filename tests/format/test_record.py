@@ -1,5 +1,6 @@
 """The record on disk: schema validation, versions, sidecar round trip, atomic writes,
 and reading a record back from a notebook's metadata or its sidecar."""
+
 from __future__ import annotations
 
 import copy
@@ -12,8 +13,8 @@ import jsonschema
 import nbformat
 import pytest
 
-from repro_nb.format import record as record_mod
 from repro_nb.errors import RecordError, ReproError
+from repro_nb.format import record as record_mod
 from repro_nb.format.cells import source_hash
 
 HASH = "blake3:" + "0f" * 32
@@ -29,8 +30,9 @@ def cell_record(cell_id: str | None, order: int, source: str = "x = 1") -> dict[
         "started_at": "2026-11-25T17:44:32.123Z",
         "duration_s": 0.01,
         "error": None,
-        "seeds": [{"library": "numpy", "api": "numpy.random.seed", "value": 1, "cell_id": cell_id,
-                   "execution_count": order}],
+        "seeds": [
+            {"library": "numpy", "api": "numpy.random.seed", "value": 1, "cell_id": cell_id, "execution_count": order}
+        ],
         "unseeded_rng": [],
         "imports": [{"module": "numpy", "distribution": "numpy", "version": "2.0.0", "direct": True}],
         "reads": [{"path": "data/x.csv", "kind": "file", "status": "ok", "size": 3, "hash": HASH}],
@@ -71,7 +73,8 @@ def sidecar() -> dict[str, Any]:
 def test_the_shipped_schema_is_a_valid_draft_7_schema() -> None:
     jsonschema.Draft7Validator.check_schema(record_mod.schema())
     assert record_mod.schema()["$schema"].rstrip("#") in (
-        "http://json-schema.org/draft-07/schema", "https://json-schema.org/draft-07/schema"
+        "http://json-schema.org/draft-07/schema",
+        "https://json-schema.org/draft-07/schema",
     )
 
 
@@ -88,7 +91,10 @@ def test_a_good_sidecar_validates_with_both_validators(sidecar: dict[str, Any]) 
         (lambda d: d["cells"][0].update(source_hash="not a hash"), "record: cells[0].source_hash must match pattern"),
         (lambda d: d["cells"][0]["reads"][0].update(status="weird"), "cells[0].reads[0].status must be one of"),
         (lambda d: d["notebook"]["environment"]["env"].update(OMP_NUM_THREADS=4), "must be string"),
-        (lambda d: d["cells"][0]["seeds"][0].update(value=1.5), "cells[0].seeds[0].value must be integer or string or null"),
+        (
+            lambda d: d["cells"][0]["seeds"][0].update(value=1.5),
+            "cells[0].seeds[0].value must be integer or string or null",
+        ),
         (lambda d: d["notebook"]["warnings"].append({"kind": "bogus", "message": "m"}), "kind must be one of"),
         (lambda d: d.update(schema_version="1"), "schema_version must be same as const definition"),
     ],
@@ -109,7 +115,7 @@ def test_validation_rejects_bad_documents_with_a_clear_message(
 
 def test_a_newer_schema_version_is_refused_with_upgrade_advice(sidecar: dict[str, Any]) -> None:
     sidecar["schema_version"] = record_mod.SCHEMA_VERSION + 1
-    with pytest.raises(RecordError, match="newer than this repro-nb understands .*; upgrade repro-nb"):
+    with pytest.raises(RecordError, match=r"newer than this repro-nb understands .*; upgrade repro-nb"):
         record_mod.upgrade(sidecar)
 
 
@@ -189,9 +195,7 @@ def test_failed_replace_leaves_the_old_file_intact(
     assert [p.name for p in tmp_path.iterdir()] == ["a.repro.json"], "the temporary file is removed"
 
 
-def test_serialisation_failing_midway_leaves_the_old_file_intact(
-    tmp_path: Path, sidecar: dict[str, Any]
-) -> None:
+def test_serialisation_failing_midway_leaves_the_old_file_intact(tmp_path: Path, sidecar: dict[str, Any]) -> None:
     path = tmp_path / "a.repro.json"
     record_mod.write_sidecar(path, sidecar)
     before = path.read_bytes()
@@ -247,14 +251,18 @@ def test_read_sidecar_errors(tmp_path: Path, content: str | None, message: str) 
 
 
 def notebook(cells: list[tuple[str, str]]) -> Any:
-    return nbformat.from_dict({
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {},
-        "cells": [{"cell_type": "code", "id": cid, "source": src, "metadata": {}, "outputs": [],
-                   "execution_count": None} for cid, src in cells]
-        + [{"cell_type": "markdown", "id": "md", "source": "# x", "metadata": {}}],
-    })
+    return nbformat.from_dict(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [
+                {"cell_type": "code", "id": cid, "source": src, "metadata": {}, "outputs": [], "execution_count": None}
+                for cid, src in cells
+            ]
+            + [{"cell_type": "markdown", "id": "md", "source": "# x", "metadata": {}}],
+        }
+    )
 
 
 def test_read_record_prefers_notebook_metadata(tmp_path: Path, sidecar: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
 """The fast module → distribution index agrees with importlib.metadata and is cached safely."""
+
 from __future__ import annotations
 
 import importlib.metadata

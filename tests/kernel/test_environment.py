@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import platform
@@ -13,9 +12,10 @@ from typing import Any
 
 import numpy  # noqa: F401 - loaded so that the BLAS section is collected
 import pytest
-from support import ROOT
 
 from repro_nb.kernel.environment import ALLOWED_ENV_VARS, collect_blas, collect_environment
+
+from support import ROOT
 
 SCHEMA_PATH = ROOT / "repro_nb" / "format" / "schema" / "record-v1.schema.json"
 

@@ -4,6 +4,7 @@
 User mistakes must come back as a one-line ``UsageError``, and the kernel must keep
 recording afterwards.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,9 +21,10 @@ from typing import Any
 import blake3
 import numpy
 import pytest
-from support import KernelFactory, KernelSession, write_notebook
 
 from repro_nb.format import record as record_mod
+
+from support import KernelFactory, KernelSession, write_notebook
 
 
 def b3(data: bytes) -> str:
@@ -151,8 +153,7 @@ def test_repro_data_pins_a_directory_with_a_manifest_hash(kernel: KernelSession,
     (data / "train" / "c.txt").write_text("changed")
     shown_record = kernel.run("%repro")
     [warning] = [
-        w for w in kernel.record()["notebook"]["warnings"]
-        if w["kind"] == "pinned-data-changed" and w["path"] == shown
+        w for w in kernel.record()["notebook"]["warnings"] if w["kind"] == "pinned-data-changed" and w["path"] == shown
     ]
     assert f"pinned directory {shown} changed" in warning["message"]
     assert "pinned-data-changed" in shown_record.data("text/plain")[0]
@@ -321,8 +322,13 @@ def test_config_changes_apply_to_the_next_cell(kernel_factory: KernelFactory) ->
     assert session.evaluate("get_ipython().run_line_magic('config', 'ReproNB.hash_algorithm')") == "sha256"
     cell = session.run_recorded("open('data.csv').read(); open('debug.log').read()")
     assert cell["reads"] == [
-        {"path": "data.csv", "kind": "file", "status": "ok", "size": 4,
-         "hash": "sha256:" + hashlib.sha256(b"a\n1\n").hexdigest()}
+        {
+            "path": "data.csv",
+            "kind": "file",
+            "status": "ok",
+            "size": 4,
+            "hash": "sha256:" + hashlib.sha256(b"a\n1\n").hexdigest(),
+        }
     ]
     assert session.record()["notebook"]["recorder"]["hash_algorithm"] == "sha256"
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy
 import pytest
-from support import ROOT
 
 from repro_nb.kernel.packages import (
-    ImportRecord,
     PackageResolver,
+    ResolvedModule,
     is_stdlib,
 )
+
+from support import ROOT
 
 SCHEMA_PATH = ROOT / "repro_nb" / "format" / "schema" / "record-v1.schema.json"
 
@@ -37,15 +38,11 @@ def forget_modules() -> Iterator[list[str]]:
             del sys.modules[loaded]
 
 
-def write_dist_info(
-    site: Path, name: str, version: str, *, record: Sequence[str] = (), **extra: str
-) -> None:
+def write_dist_info(site: Path, name: str, version: str, *, record: Sequence[str] = (), **extra: str) -> None:
     """A minimal installed distribution, as an installer would leave it."""
     dist_info = site / f"{name.replace('-', '_')}-{version}.dist-info"
     dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
-    )
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
     if record:
         lines = [f"{path},," for path in record]
         (dist_info / "RECORD").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -71,7 +68,7 @@ def test_non_stdlib_names(name: str) -> None:
 
 def test_numpy_resolves_to_its_distribution_and_version() -> None:
     record = PackageResolver().resolve("numpy")
-    assert record == ImportRecord("numpy", "numpy", numpy.__version__)
+    assert record == ResolvedModule("numpy", "numpy", numpy.__version__)
 
 
 def test_import_name_differs_from_distribution_name() -> None:
@@ -88,7 +85,7 @@ def test_dotted_name_resolves_by_its_top_level_package() -> None:
 
 
 def test_stdlib_module_has_no_distribution() -> None:
-    assert PackageResolver().resolve("os") == ImportRecord("os", None, None)
+    assert PackageResolver().resolve("os") == ResolvedModule("os", None, None)
 
 
 def test_local_module_has_no_distribution(
@@ -101,7 +98,7 @@ def test_local_module_has_no_distribution(
     importlib.import_module(name)
 
     record = PackageResolver().resolve(name)
-    assert record == ImportRecord(name, None, None)
+    assert record == ResolvedModule(name, None, None)
 
 
 def test_local_module_named_like_an_installed_distribution_stays_local(
@@ -118,7 +115,7 @@ def test_local_module_named_like_an_installed_distribution_stays_local(
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.import_module("scikit_learn")
 
-    assert PackageResolver().resolve("scikit_learn") == ImportRecord("scikit_learn", None, None)
+    assert PackageResolver().resolve("scikit_learn") == ResolvedModule("scikit_learn", None, None)
 
 
 def test_this_project_resolves_however_it_is_installed() -> None:
@@ -150,7 +147,7 @@ def test_editable_install_is_found_through_direct_url(
     importlib.import_module(name)
 
     record = PackageResolver().resolve(name)
-    assert record == ImportRecord(name, "my-editable-project", "2.5.0")
+    assert record == ResolvedModule(name, "my-editable-project", "2.5.0")
 
 
 def test_package_installed_during_the_session_is_found_by_one_refresh(
@@ -175,7 +172,7 @@ def test_package_installed_during_the_session_is_found_by_one_refresh(
     write_dist_info(site, "fresh-pkg", "0.3", record=[f"{name}/__init__.py"])
     monkeypatch.syspath_prepend(str(site))
 
-    assert resolver.resolve(name) == ImportRecord(name, "fresh-pkg", "0.3")
+    assert resolver.resolve(name) == ResolvedModule(name, "fresh-pkg", "0.3")
     assert len(refreshes) == 1
     resolver.resolve(name)
     assert len(refreshes) == 1
@@ -194,7 +191,7 @@ def test_unknown_name_refreshes_at_most_once(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(resolver, "_refresh", counting_refresh)
     missing = unique_name("not_installed_anywhere")
     for _ in range(3):
-        assert resolver.resolve(missing) == ImportRecord(missing, None, None)
+        assert resolver.resolve(missing) == ResolvedModule(missing, None, None)
     assert len(refreshes) == 1
 
 
@@ -229,9 +226,7 @@ def test_shared_namespace_package_is_resolved_deterministically(
     # No file to go by for the namespace itself: first by name, on every run.
     assert resolver.resolve(namespace).distribution == "alpha-dist"
     # The imported submodule's file is in zeta-dist's RECORD.
-    assert resolver.resolve(f"{namespace}.zsub") == ImportRecord(
-        f"{namespace}.zsub", "zeta-dist", "9.0"
-    )
+    assert resolver.resolve(f"{namespace}.zsub") == ResolvedModule(f"{namespace}.zsub", "zeta-dist", "9.0")
 
 
 def test_import_record_json_matches_the_schema() -> None:
@@ -240,10 +235,10 @@ def test_import_record_json_matches_the_schema() -> None:
     import_schema = {**schema["definitions"]["import"], "definitions": schema["definitions"]}
     for record in (
         PackageResolver().resolve("numpy"),
-        ImportRecord("helpers", None, None, direct=True),
+        ResolvedModule("helpers", None, None, direct=True),
     ):
         jsonschema.validate(record.to_json(), import_schema)
-    assert ImportRecord("helpers", None, None, direct=True).to_json() == {
+    assert ResolvedModule("helpers", None, None, direct=True).to_json() == {
         "module": "helpers",
         "distribution": None,
         "version": None,

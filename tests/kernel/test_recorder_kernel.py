@@ -7,6 +7,7 @@ environment values, the comm protocol, and that odd input never breaks the kerne
 Tests that only read the record of their own cells share one kernel per module; those
 that need a pristine session start their own.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,11 @@ from typing import Any
 import blake3
 import numpy
 import pytest
-from support import KernelFactory, KernelSession, write_notebook
 
 from repro_nb.format import record as record_mod
 from repro_nb.format.protocol import PROTOCOL
+
+from support import KernelFactory, KernelSession, write_notebook
 
 
 def b3(data: bytes) -> str:
@@ -62,9 +64,7 @@ def test_read_file_recorded_with_its_blake3_hash(kernel: KernelSession, workdir:
 
     cell = kernel.run_recorded(f"with open({shown!r}) as fh:\n    text = fh.read()")
 
-    assert cell["reads"] == [
-        {"path": shown, "kind": "file", "status": "ok", "size": len(data), "hash": b3(data)}
-    ]
+    assert cell["reads"] == [{"path": shown, "kind": "file", "status": "ok", "size": len(data), "hash": b3(data)}]
     assert cell["writes"] == []
     notebook = kernel.record()["notebook"]
     assert by_path(notebook["data"])[shown]["hash"] == b3(data)
@@ -74,9 +74,7 @@ def test_numpy_read_and_write_recorded(kernel: KernelSession, workdir: Path) -> 
     (workdir / "matrix.txt").write_text("1 2\n3 4\n")
     source, target = rel(kernel, workdir / "matrix.txt"), rel(kernel, workdir / "doubled.npy")
 
-    cell = kernel.run_recorded(
-        f"import numpy as np\nm = np.loadtxt({source!r})\nnp.save({target!r}, m * 2)"
-    )
+    cell = kernel.run_recorded(f"import numpy as np\nm = np.loadtxt({source!r})\nnp.save({target!r}, m * 2)")
 
     assert [r["path"] for r in cell["reads"]] == [source]
     [written] = cell["writes"]
@@ -176,7 +174,12 @@ def test_cell_that_imports_numpy_records_its_version(kernel_factory: KernelFacto
     cell = session.run_recorded("import numpy as np")
 
     imports = {i["module"]: i for i in cell["imports"]}
-    assert imports["numpy"] == {"module": "numpy", "distribution": "numpy", "version": numpy.__version__, "direct": True}
+    assert imports["numpy"] == {
+        "module": "numpy",
+        "distribution": "numpy",
+        "version": numpy.__version__,
+        "direct": True,
+    }
     assert not any(i["module"] in ("sys", "os", "json") for i in cell["imports"])
     assert session.record()["notebook"]["packages"]["numpy"] == numpy.__version__
     # the recorder's own imports (threadpoolctl for the BLAS report) are not the cell's
@@ -231,8 +234,13 @@ def test_unseeded_numpy_global_rng_is_flagged(kernel_factory: KernelFactory) -> 
     # once seeded, use is fine
     seeded = session.run_recorded("np.random.seed(3)\nsample = np.random.rand(2)")
     assert seeded["seeds"] == [
-        {"library": "numpy", "api": "numpy.random.seed", "value": 3, "cell_id": None,
-         "execution_count": seeded["execution_count"]}
+        {
+            "library": "numpy",
+            "api": "numpy.random.seed",
+            "value": 3,
+            "cell_id": None,
+            "execution_count": seeded["execution_count"],
+        }
     ]
     assert seeded["unseeded_rng"] == []
     assert session.run_recorded("more = np.random.rand(2)")["unseeded_rng"] == []
@@ -359,12 +367,14 @@ def test_vscode_cell_uri_is_kept_apart_from_the_cell_id(kernel: KernelSession) -
 
 def test_only_allowed_environment_values_are_recorded(kernel_factory: KernelFactory, tmp_path: Path) -> None:
     secret = "tok-7f3a9c1e55d24b0e-do-not-record"
-    session = kernel_factory(env={
-        "REPRO_TEST_API_TOKEN": secret,
-        "AWS_SECRET_ACCESS_KEY": secret + "-aws",
-        "OMP_NUM_THREADS": "3",
-        "PYTHONHASHSEED": "0",
-    })
+    session = kernel_factory(
+        env={
+            "REPRO_TEST_API_TOKEN": secret,
+            "AWS_SECRET_ACCESS_KEY": secret + "-aws",
+            "OMP_NUM_THREADS": "3",
+            "PYTHONHASHSEED": "0",
+        }
+    )
     (session.cwd / "input.csv").write_text("a\n1\n")
     _, hello = session.open_comm("repro_nb")
     session.run_recorded("import numpy as np\nnp.random.seed(1)\ndata = open('input.csv').read()")
@@ -373,7 +383,9 @@ def test_only_allowed_environment_values_are_recorded(kernel_factory: KernelFact
 
     notebook = session.record()["notebook"]
     assert notebook["environment"]["env"] == {"OMP_NUM_THREADS": "3", "PYTHONHASHSEED": "0"}
-    everything = json.dumps(session.record()) + json.dumps(hello.messages, default=str) + json.dumps(cells.messages, default=str)
+    everything = (
+        json.dumps(session.record()) + json.dumps(hello.messages, default=str) + json.dumps(cells.messages, default=str)
+    )
     everything += (session.cwd / "record.repro.json").read_text()
     assert secret not in everything
     assert "REPRO_TEST_API_TOKEN" not in everything and "AWS_SECRET_ACCESS_KEY" not in everything
@@ -477,8 +489,7 @@ def test_file_deleted_by_someone_else_during_the_cell(kernel: KernelSession, wor
     kernel.run_recorded(f"text = open({shown!r}).read()")
     # another process removes it while the next reading cell runs
     cell = kernel.run_recorded(
-        f"text = open({shown!r}).read()\n"
-        f"import subprocess\nsubprocess.run(['rm', {shown!r}], check=True)"
+        f"text = open({shown!r}).read()\nimport subprocess\nsubprocess.run(['rm', {shown!r}], check=True)"
     )
     [warning] = warnings_of(cell, "data-missing")
     assert "does not exist after the cell" in warning["message"]

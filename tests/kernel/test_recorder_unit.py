@@ -4,6 +4,7 @@ hook, rendering, the comm channel and the :class:`Recorder` driven without IPyth
 These are the fast tests; ``test_recorder_kernel.py`` checks the same behaviour end to
 end in real kernels.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -22,14 +23,14 @@ import pytest
 from traitlets import TraitError
 
 from repro_nb.format import record as record_mod
-from repro_nb.kernel import view
-from repro_nb.kernel.recorder import Recorder, is_nbformat_id
 from repro_nb.format.protocol import PROTOCOL
+from repro_nb.kernel import view
 from repro_nb.kernel.channel import CommChannel
 from repro_nb.kernel.config import ReproNB
 from repro_nb.kernel.fileaccess import AccessMonitor, FileAccess, PathFilter, display_path
 from repro_nb.kernel.notebook_path import detect_notebook_path
 from repro_nb.kernel.postimport import PostImportHook
+from repro_nb.kernel.recorder import Recorder, is_nbformat_id
 from repro_nb.kernel.seeds import SeedEvent, SeedTracker, UnseededGenerator, seed_value
 
 
@@ -45,8 +46,15 @@ def recorder(tmp_path: Path) -> Iterator[Recorder]:
     rec.close()
 
 
-def run_cell(rec: Recorder, body: Any = None, *, source: str = "pass", cell_id: str | None = None,
-             count: int | None = None, error: BaseException | None = None) -> dict[str, Any]:
+def run_cell(
+    rec: Recorder,
+    body: Any = None,
+    *,
+    source: str = "pass",
+    cell_id: str | None = None,
+    count: int | None = None,
+    error: BaseException | None = None,
+) -> dict[str, Any]:
     """begin_cell → body() → end_cell, as the extension's IPython hooks would."""
     rec.begin_cell(source, cell_id)
     try:
@@ -153,7 +161,9 @@ def test_the_c_audit_hook_is_built_and_in_use(tmp_path: Path) -> None:
     events = monitor.stop()
     (tmp_path / "after.csv").write_text("c\n")
     assert [(e, a[0]) for e, a, _ in events if str(tmp_path) in str(a[0])] == [
-        ("open", str(tmp_path / "seen.csv")), ("os.remove", str(tmp_path / "seen.csv"))]
+        ("open", str(tmp_path / "seen.csv")),
+        ("os.remove", str(tmp_path / "seen.csv")),
+    ]
     assert all(e in ("open", "os.remove", "os.rename", "sqlite3.connect") for e, _, _ in events)
     monitor.close()
 
@@ -207,15 +217,17 @@ def test_access_kind_from_mode_and_flags(mode: Any, flags: int, read: bool, writ
 
 
 def test_accesses_are_merged_per_file_in_first_seen_order() -> None:
-    accesses = resolve([
-        ("open", ("b.csv", "r", 0)),
-        ("open", ("sub/../a.csv", "w", 0)),
-        ("open", ("b.csv", "a", 0)),
-        ("open", (3, "r", 0)),  # a file descriptor
-        ("sqlite3.connect", (":memory:",)),
-        ("sqlite3.connect", ("db.sqlite",)),
-        ("open", (b"bytes.csv", "rb", 0)),
-    ])
+    accesses = resolve(
+        [
+            ("open", ("b.csv", "r", 0)),
+            ("open", ("sub/../a.csv", "w", 0)),
+            ("open", ("b.csv", "a", 0)),
+            ("open", (3, "r", 0)),  # a file descriptor
+            ("sqlite3.connect", (":memory:",)),
+            ("sqlite3.connect", ("db.sqlite",)),
+            ("open", (b"bytes.csv", "rb", 0)),
+        ]
+    )
     assert accesses == [
         FileAccess("/work/b.csv", True, True),
         FileAccess("/work/a.csv", False, True),
@@ -225,13 +237,15 @@ def test_accesses_are_merged_per_file_in_first_seen_order() -> None:
 
 
 def test_rename_moves_a_write_to_its_final_name_and_remove_marks_gone() -> None:
-    accesses = resolve([
-        ("open", (".out.tmp", "w", 0)),
-        ("os.rename", (".out.tmp", "out.json", -1, -1)),
-        ("open", ("in.csv", "r", 0)),
-        ("os.remove", ("in.csv", -1)),
-        ("os.remove", ("never-opened.csv", -1)),
-    ])
+    accesses = resolve(
+        [
+            ("open", (".out.tmp", "w", 0)),
+            ("os.rename", (".out.tmp", "out.json", -1, -1)),
+            ("open", ("in.csv", "r", 0)),
+            ("os.remove", ("in.csv", -1)),
+            ("os.remove", ("never-opened.csv", -1)),
+        ]
+    )
     assert accesses == [
         FileAccess("/work/.out.tmp", False, True, gone=True),
         FileAccess("/work/out.json", False, True),
@@ -476,7 +490,8 @@ def test_end_without_begin_and_a_failing_listener(recorder: Recorder) -> None:
 
 
 def test_thread_variables_are_those_at_load_and_the_machine_is_described_on_first_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     rec = Recorder(ReproNB(), cwd=lambda: str(tmp_path))
@@ -533,11 +548,12 @@ RECORD = {
     "cells_executed": 3,
     "warnings": [{"kind": "data-changed", "message": "x.csv <changed>", "execution_count": 3}],
     "seeds": [{"library": "numpy", "api": "numpy.random.seed", "value": 1, "execution_count": 1}],
-    "data": [{"path": "x.csv", "status": "ok", "size": 2048, "hash": "blake3:" + "ab" * 32, "execution_count": 2},
-             {"path": "frames", "kind": "directory", "pinned": True, "status": "ok", "size": None, "hash": None}],
+    "data": [
+        {"path": "x.csv", "status": "ok", "size": 2048, "hash": "blake3:" + "ab" * 32, "execution_count": 2},
+        {"path": "frames", "kind": "directory", "pinned": True, "status": "ok", "size": None, "hash": None},
+    ],
     "packages": {"numpy": "2.0.0", "local": None},
-    "environment": {"python": {"implementation": "CPython", "version": "3.11.7"},
-                    "env": {"OMP_NUM_THREADS": "4"}},
+    "environment": {"python": {"implementation": "CPython", "version": "3.11.7"}, "env": {"OMP_NUM_THREADS": "4"}},
 }
 
 
@@ -660,8 +676,10 @@ def test_redact_home(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("uri", "ref"),
     [
-        ("vscode-notebook-cell:/home/alice/a%20b/study.ipynb#W1sZmlsZQ%3D%3D",
-         "vscode-notebook-cell:study.ipynb#W1sZmlsZQ%3D%3D"),
+        (
+            "vscode-notebook-cell:/home/alice/a%20b/study.ipynb#W1sZmlsZQ%3D%3D",
+            "vscode-notebook-cell:study.ipynb#W1sZmlsZQ%3D%3D",
+        ),
         ("vscode-notebook-cell:/c%3A/Users/alice/x.ipynb#W3", "vscode-notebook-cell:x.ipynb#W3"),
         ("vscode-notebook-cell://wsl%2Bubuntu/home/alice/x.ipynb#W3", "vscode-notebook-cell:x.ipynb#W3"),
     ],

@@ -3,13 +3,13 @@
 One real check (a notebook executed, its data file changed, checked again) is shared
 by the module, because kernels take seconds; edge cases are built from the dataclasses.
 """
+
 from __future__ import annotations
 
 import base64
 import io
 import json
 import re
-import typing
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +19,6 @@ from typing import Any
 import jsonschema
 import nbformat
 import pytest
-from support import ROOT
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from PIL import Image
 
@@ -38,6 +37,8 @@ from repro_nb.report import html as html_report
 from repro_nb.report.html import render_html, render_html_document, write_html
 from repro_nb.report.json_report import to_document, write_json
 from repro_nb.report.junit import render_junit, render_junit_document, write_junit
+
+from support import ROOT
 
 SCRIPT = "<script>alert('pwned')</script>"
 
@@ -107,66 +108,142 @@ def image_notebook(data: str, extra_outputs: int = 0) -> nbformat.NotebookNode:
 
 
 def reproduced_result(path: str = "clean.ipynb") -> NotebookResult:
-    return NotebookResult(path, "reproduced", message="all 1 compared cells reproduced", run_status="ok",
-                          duration_s=1.5, cells=[CellResult(0, "a", "reproduced", 1, actual_index=0)])
+    return NotebookResult(
+        path,
+        "reproduced",
+        message="all 1 compared cells reproduced",
+        run_status="ok",
+        duration_s=1.5,
+        cells=[CellResult(0, "a", "reproduced", 1, actual_index=0)],
+    )
 
 
 def failed_result() -> NotebookResult:
     """The re-run stopped in cell 2; the evalue carries colour codes and a NUL byte."""
-    failure = {"kind": "error", "cell_index": 1, "ename": "KeyError", "evalue": "\x1b[31m'col'\x1b[0m\x00",
-               "traceback": f"KeyError Traceback\n----> 1 df['col'] {SCRIPT}"}
-    error_diff = OutputDiff("error", 0, "error", expected=None, actual="KeyError: 'col'",
-                            traceback=("KeyError: 'col'",), note="new error")
+    failure = {
+        "kind": "error",
+        "cell_index": 1,
+        "ename": "KeyError",
+        "evalue": "\x1b[31m'col'\x1b[0m\x00",
+        "traceback": f"KeyError Traceback\n----> 1 df['col'] {SCRIPT}",
+    }
+    error_diff = OutputDiff(
+        "error", 0, "error", expected=None, actual="KeyError: 'col'", traceback=("KeyError: 'col'",), note="new error"
+    )
     cells = [
         CellResult(0, "load", "reproduced", 1, actual_index=0),
-        CellResult(1, "use", "failed", 2, diffs=(error_diff,), failure=failure, actual_index=1,
-                   causes=[Cause("exception", "raised KeyError: 'col'", "high", 1, {"ename": "KeyError"})]),
+        CellResult(
+            1,
+            "use",
+            "failed",
+            2,
+            diffs=(error_diff,),
+            failure=failure,
+            actual_index=1,
+            causes=[Cause("exception", "raised KeyError: 'col'", "high", 1, {"ename": "KeyError"})],
+        ),
         CellResult(2, "later", "not-run", 3, actual_index=2),
     ]
-    return NotebookResult("stops.ipynb", "failed", message="1 cell(s) failed; execution stopped (error)",
-                          cells=cells, run_status="error", duration_s=2.0, has_record=True)
+    return NotebookResult(
+        "stops.ipynb",
+        "failed",
+        message="1 cell(s) failed; execution stopped (error)",
+        cells=cells,
+        run_status="error",
+        duration_s=2.0,
+        has_record=True,
+    )
 
 
 def image_result(stored_png: str, executed_png: str, extra_outputs: int = 0) -> NotebookResult:
-    diff = OutputDiff("image", extra_outputs, "image/png", expected="image/png 8x8", actual="image/png 8x8",
-                      pixel_fraction=0.25, max_abs_diff=255.0)
-    cell = CellResult(0, "fig", "drifted", 1, diffs=(diff,), actual_index=0,
-                      causes=[Cause("package-changed", "matplotlib 3.7 → 3.9", "medium", 0)])
-    return NotebookResult("figure.ipynb", "drifted", message="1 of 1 cells drifted", cells=[cell], run_status="ok",
-                          stored=image_notebook(stored_png, extra_outputs),
-                          executed=image_notebook(executed_png, extra_outputs))
+    diff = OutputDiff(
+        "image",
+        extra_outputs,
+        "image/png",
+        expected="image/png 8x8",
+        actual="image/png 8x8",
+        pixel_fraction=0.25,
+        max_abs_diff=255.0,
+    )
+    cell = CellResult(
+        0,
+        "fig",
+        "drifted",
+        1,
+        diffs=(diff,),
+        actual_index=0,
+        causes=[Cause("package-changed", "matplotlib 3.7 → 3.9", "medium", 0)],
+    )
+    return NotebookResult(
+        "figure.ipynb",
+        "drifted",
+        message="1 of 1 cells drifted",
+        cells=[cell],
+        run_status="ok",
+        stored=image_notebook(stored_png, extra_outputs),
+        executed=image_notebook(executed_png, extra_outputs),
+    )
 
 
 def everything_result() -> NotebookResult:
     """Every list populated, a non-finite float, hostile text in every free-text field."""
-    numeric = OutputDiff("numeric", 0, "text/plain", expected=f"0 {SCRIPT}", actual=f"3 {SCRIPT}",
-                         expected_length=10, actual_length=10, unified_diff=("--- expected", "+++ actual",
-                         "@@ -1 +1 @@", f"-0 {SCRIPT}", f"+3 {SCRIPT}"), max_abs_diff=3.0,
-                         max_rel_diff=float("inf"), numbers_changed=(("0", "3"),))
-    cell = CellResult(4, SCRIPT, "drifted", 5, diffs=(numeric,), actual_index=5, causes=[
-        Cause("data-changed", f"data file {SCRIPT}.csv changed", "high", 2, {"nan": float("nan")}),
-        Cause("environment", "OMP_NUM_THREADS: 1 → 8", "low", None),
-    ])
+    numeric = OutputDiff(
+        "numeric",
+        0,
+        "text/plain",
+        expected=f"0 {SCRIPT}",
+        actual=f"3 {SCRIPT}",
+        expected_length=10,
+        actual_length=10,
+        unified_diff=("--- expected", "+++ actual", "@@ -1 +1 @@", f"-0 {SCRIPT}", f"+3 {SCRIPT}"),
+        max_abs_diff=3.0,
+        max_rel_diff=float("inf"),
+        numbers_changed=(("0", "3"),),
+    )
+    cell = CellResult(
+        4,
+        SCRIPT,
+        "drifted",
+        5,
+        diffs=(numeric,),
+        actual_index=5,
+        causes=[
+            Cause("data-changed", f"data file {SCRIPT}.csv changed", "high", 2, {"nan": float("nan")}),
+            Cause("environment", "OMP_NUM_THREADS: 1 → 8", "low", None),
+        ],
+    )
     return NotebookResult(
-        f"{SCRIPT}.ipynb", "drifted", message=SCRIPT, cells=[
+        f"{SCRIPT}.ipynb",
+        "drifted",
+        message=SCRIPT,
+        cells=[
             cell,
             CellResult(None, "new", "added", None, actual_index=6),
             CellResult(7, "gone", "removed", 3),
             CellResult(8, "skip", "skipped", 4, skip_reason="tag 'repro-skip'", actual_index=8),
             CellResult(9, "nothing", "not-stored", None, actual_index=9),
         ],
-        data=[DataDrift(f"{SCRIPT}.csv", "changed", "blake3:aa", "blake3:bb", (2,)),
-              DataDrift("new.csv", "unrecorded", None, "blake3:cc", (4,))],
+        data=[
+            DataDrift(f"{SCRIPT}.csv", "changed", "blake3:aa", "blake3:bb", (2,)),
+            DataDrift("new.csv", "unrecorded", None, "blake3:cc", (4,)),
+        ],
         packages=[PackageDrift("numpy", "1.26.4", "2.1.0", (1,)), PackageDrift("gone", "1.0", None, ())],
         environment=[EnvironmentDifference("env.OMP_NUM_THREADS", None, "8", "medium")],
-        has_record=True, run_status="ok", duration_s=3.25, warnings=[f"mask {SCRIPT} failed"],
+        has_record=True,
+        run_status="ok",
+        duration_s=3.25,
+        warnings=[f"mask {SCRIPT} failed"],
     )
 
 
 @pytest.fixture
 def constructed() -> list[NotebookResult]:
-    return [reproduced_result(), failed_result(), image_result(png(8, 8, (255, 0, 0)), png(8, 8, (0, 0, 255))),
-            everything_result()]
+    return [
+        reproduced_result(),
+        failed_result(),
+        image_result(png(8, 8, (255, 0, 0)), png(8, 8, (0, 0, 255))),
+        everything_result(),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -193,8 +270,11 @@ def test_planted_data_change_is_found(drifted: NotebookResult) -> None:
 def test_schema_is_valid_draft7_and_documents_every_member() -> None:
     schema = report_schema()
     jsonschema.Draft7Validator.check_schema(schema)
-    undocumented = [where for where, node in _schema_nodes(schema, "#")
-                    if isinstance(node, dict) and "description" not in node and "$ref" not in node]
+    undocumented = [
+        where
+        for where, node in _schema_nodes(schema, "#")
+        if isinstance(node, dict) and "description" not in node and "$ref" not in node
+    ]
     assert undocumented == []
 
 
@@ -282,17 +362,22 @@ def test_newer_schema_version_is_refused_with_a_clear_message(tmp_path: Path) ->
     document["tool"]["version"] = "9.0.0"
     target = tmp_path / "future.json"
     target.write_text(json.dumps(document))
-    with pytest.raises(ReportError, match=r"schema version 2 \(written by repro-nb 9\.0\.0\), newer .* upgrade repro-nb"):
+    with pytest.raises(
+        ReportError, match=r"schema version 2 \(written by repro-nb 9\.0\.0\), newer .* upgrade repro-nb"
+    ):
         read_json(target)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{ nope", "not valid JSON"),
-    ("[1, 2]", "not a repro-nb check report"),
-    ('{"notebooks": []}', "no integer schema_version"),
-    ('{"schema_version": 1, "tool": {"name": "repro-nb", "version": "0"}}', "invalid repro-nb check report"),
-    ('{"schema_version": 0}', "version 0 is not supported"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{ nope", "not valid JSON"),
+        ("[1, 2]", "not a repro-nb check report"),
+        ('{"notebooks": []}', "no integer schema_version"),
+        ('{"schema_version": 1, "tool": {"name": "repro-nb", "version": "0"}}', "invalid repro-nb check report"),
+        ('{"schema_version": 0}', "version 0 is not supported"),
+    ],
+)
 def test_bad_reports_are_refused(tmp_path: Path, content: str, message: str) -> None:
     target = tmp_path / "bad.json"
     target.write_text(content)
@@ -391,7 +476,9 @@ def test_html_size_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert page.count("<img ") < 50
     assert "report size is capped" in page
     many = image_result(small, small)
-    many.cells = [CellResult(i, f"c{i}", "drifted", i, actual_index=i) for i in range(html_report.MAX_DETAILED_CELLS + 7)]
+    many.cells = [
+        CellResult(i, f"c{i}", "drifted", i, actual_index=i) for i in range(html_report.MAX_DETAILED_CELLS + 7)
+    ]
     page = render_html([many])
     assert page.count('<details class="cell"') == html_report.MAX_DETAILED_CELLS
     assert "7 more cells not shown in detail" in page
@@ -399,9 +486,20 @@ def test_html_size_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_html_lists_environment_data_packages_and_other_cells(constructed: list[NotebookResult]) -> None:
     page = render_html([constructed[3]])
-    for text in ("Environment differences", "env.OMP_NUM_THREADS", "Package differences", "numpy", "2.1.0",
-                 "not installed", "Data files that differ", "blake3:bb", "skipped: cells 9",
-                 "only in the re-run", "only in the stored notebook", "inf"):
+    for text in (
+        "Environment differences",
+        "env.OMP_NUM_THREADS",
+        "Package differences",
+        "numpy",
+        "2.1.0",
+        "not installed",
+        "Data files that differ",
+        "blake3:bb",
+        "skipped: cells 9",
+        "only in the re-run",
+        "only in the stored notebook",
+        "inf",
+    ):
         assert text in page, text
 
 
@@ -492,7 +590,11 @@ def _enum(*path: str) -> set[Any]:
 
 def test_the_documentation_names_every_enum_value() -> None:
     doc = (ROOT / "docs" / "check-json.md").read_text(encoding="utf-8")
-    for path in (("definitions", "notebook", "properties", "verdict"), ("definitions", "cell", "properties", "status"),
-                 ("definitions", "cause", "properties", "kind"), ("definitions", "diff", "properties", "kind")):
+    for path in (
+        ("definitions", "notebook", "properties", "verdict"),
+        ("definitions", "cell", "properties", "status"),
+        ("definitions", "cause", "properties", "kind"),
+        ("definitions", "diff", "properties", "kind"),
+    ):
         for value in _enum(*path):
             assert f"`{value}`" in doc, value

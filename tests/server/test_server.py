@@ -10,6 +10,7 @@ plugin, so that its autouse fixtures (an event loop per test, a ServerApp cleanu
 to these tests only; its hook that runs ``async def`` tests is therefore not active
 here, and :func:`async_test` runs each test's coroutine on the loop it provides.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,14 +27,15 @@ from typing import Any
 
 import nbformat
 import pytest
-from support import ROOT
 from jupyter_core.utils import ensure_event_loop
-from pytest_jupyter.jupyter_server import *  # fixtures: jp_fetch, jp_serverapp, jp_root_dir, …
+from pytest_jupyter.jupyter_server import *  # noqa: F403 - fixtures: jp_fetch, jp_serverapp, jp_root_dir, …
 from traitlets.config import Config
 
 from repro_nb.server.checks import Check, CheckManager
 from repro_nb.server.handlers import CHECKS_SETTING
 from repro_nb.server.paths import PathRefused, normalize_api_path
+
+from support import ROOT
 
 TEST_TIMEOUT_S = 120
 
@@ -142,7 +144,10 @@ def drift_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     subprocess.run(
         [sys.executable, "-m", "repro_nb.cli", "run", "drift.ipynb", "--in-place"],
-        cwd=folder, check=True, capture_output=True, timeout=120,
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     stored = json.loads((folder / "drift.ipynb").read_text())
     assert stored["cells"][1]["outputs"][0]["text"] == ["42\n"]
@@ -290,7 +295,13 @@ async def test_bad_requests_are_400(jp_fetch: Fetch, jp_root_dir: Path) -> None:
     write_code_notebook(jp_root_dir / "fine.ipynb", ["1"])
     status, payload = await call(jp_fetch, "GET", "repro-nb", "checks", params={"path": ""})
     assert_error(status, payload, 400, "bad-request")
-    bodies: list[Any] = [{}, [], {"path": 3}, {"path": "fine.ipynb", "timeout": -1}, {"path": "fine.ipynb", "timeout": "1"}]
+    bodies: list[Any] = [
+        {},
+        [],
+        {"path": 3},
+        {"path": "fine.ipynb", "timeout": -1},
+        {"path": "fine.ipynb", "timeout": "1"},
+    ]
     for body in bodies:
         status, payload = await call(jp_fetch, "POST", "repro-nb", "checks", body=body)
         assert_error(status, payload, 400, "bad-request")
@@ -300,8 +311,15 @@ async def test_bad_requests_are_400(jp_fetch: Fetch, jp_root_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["../outside.ipynb", "/etc/passwd", "sub/../../outside.ipynb", "link.ipynb", "linked_dir/outside.ipynb",
-     "nul\0.ipynb", "C:\\outside.ipynb"],
+    [
+        "../outside.ipynb",
+        "/etc/passwd",
+        "sub/../../outside.ipynb",
+        "link.ipynb",
+        "linked_dir/outside.ipynb",
+        "nul\0.ipynb",
+        "C:\\outside.ipynb",
+    ],
 )
 @async_test
 async def test_paths_outside_the_root_are_refused(jp_fetch: Fetch, jp_root_dir: Path, path: str) -> None:

@@ -227,7 +227,7 @@ def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any
         name = request.node.name.replace("/", "_")
         try:
             tab.screenshot(path=f"/tmp/repro-nb-ui-failed-{name}.png")
-        except Exception:  # noqa: BLE001, S110 - the failure report matters more than its picture
+        except Exception:  # noqa: BLE001 - the failure report matters more than its picture
             pass
         print(f"--- browser console ({name}) ---")
         print("\n".join(tab.console_messages[-80:]))  # type: ignore[attr-defined]

@@ -1,2 +1,3 @@
 """A local module beside the notebook."""
+
 VALUE = 7
