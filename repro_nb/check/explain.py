@@ -14,37 +14,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..compare.model import CellComparison, OutputDiff
 from ..format.cellcode import defined_names
 from ..format.cells import cell_source, is_code_cell
-from ..format.check_types import CauseJson, CauseKind, Confidence
+from ..format.check_types import CauseKind, Confidence
 from ..format.record import Record
 from ..format.text import short_hash
+from .causes import CONFIDENCE_RANK, Cause
 from .evidence import Evidence
-
-_RANK = {"high": 0, "medium": 1, "low": 2}
-
-
-@dataclass(frozen=True)
-class Cause:
-    kind: CauseKind
-    message: str
-    confidence: Confidence
-    origin_index: int | None = None
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> CauseJson:
-        return {
-            "kind": self.kind,
-            "message": self.message,
-            "confidence": self.confidence,
-            "origin_index": self.origin_index,
-            "details": dict(self.details),
-        }
-
 
 # --------------------------------------------------------------------------- per cell
 
@@ -76,16 +55,9 @@ def explain_cell(
     causes.extend(_order_causes(index, evidence))
     if not any(c.confidence == "high" for c in causes):
         causes.extend(_environment_causes(evidence))
-    if failure is None and comparison is not None and not causes and _numeric_only(comparison.diffs):
-        causes.append(
-            Cause(
-                "numeric-noise",
-                "only numbers changed, the text is identical: typical of unseeded "
-                "randomness or of floating-point non-determinism (threads, BLAS)",
-                "low",
-                index,
-            )
-        )
+    if not causes:
+        # A guess presented as a cause is worse than none.
+        causes.append(Cause("unknown", "no cause found in the record or the code", "low", index))
     return _ordered(causes, index)
 
 
@@ -104,13 +76,13 @@ def _ordered(causes: list[Cause], index: int) -> list[Cause]:
     def group(cause: Cause) -> int:
         if cause.kind in ("hidden-state", "package-missing", "data-missing") and cause.confidence == "high":
             return 0
-        return 1 if cause.kind in ("exception", "timeout", "dead-kernel") else 2
+        return 1 if cause.kind in ("timeout", "dead-kernel") else 2
 
     return sorted(
         unique,
         key=lambda c: (
             group(c),
-            _RANK[c.confidence],
+            CONFIDENCE_RANK[c.confidence],
             0 if c.origin_index == index else 1,
             -(c.origin_index if c.origin_index is not None else -1),
         ),
@@ -129,9 +101,8 @@ def _failure_causes(index: int, failure: Mapping[str, Any], evidence: Evidence) 
     if kind == "dead-kernel":
         what = evalue or "the kernel died while running this cell"
         return [Cause("dead-kernel", f"{what} (out of memory? killed? a crash in native code?)", "high", index)]
-    causes = [
-        Cause("exception", f"raised {ename}: {evalue}".rstrip(": "), "high", index, {"ename": ename, "evalue": evalue})
-    ]
+    # The error itself is the cell's failure (and its diff), not a cause: causes say why.
+    causes: list[Cause] = []
     match = _NAME_ERROR.search(evalue) if ename in ("NameError", "UnboundLocalError") else None
     if match:
         causes.insert(0, _hidden_state_cause(index, match.group(1), evidence.stored_cells))

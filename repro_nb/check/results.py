@@ -10,13 +10,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..compare.model import OutputDiff
-from ..format.check_types import CellOutcome, CellResultJson, FailureJson, NotebookResultJson, RunStatus, Verdict
+from ..format.check_types import (
+    CellOutcome,
+    CellResultJson,
+    FailureJson,
+    KernelJson,
+    NotebookResultJson,
+    RunStatus,
+    Verdict,
+)
+from .causes import Cause
 from .environment_diff import EnvironmentDifference
 from .evidence import DataDrift, PackageDrift
-from .explain import Cause
 
 #: The exit code of each verdict (the CLI's; the worst notebook decides).
 EXIT_CODES: dict[Verdict, int] = {"reproduced": 0, "drifted": 1, "failed": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class KernelChoice:
+    """The kernel a notebook asked for and the one it was checked with."""
+
+    requested: str | None
+    used: str | None
+
+    @property
+    def substituted(self) -> bool:
+        return self.requested is not None and self.used is not None and self.requested != self.used
+
+    def to_json(self) -> KernelJson:
+        return {"requested": self.requested, "used": self.used, "substituted": self.substituted}
 
 
 @dataclass
@@ -60,6 +83,7 @@ class NotebookResult:
     run_status: RunStatus | None = None
     duration_s: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    kernel: KernelChoice | None = None
     #: not serialized: the notebooks themselves, for the HTML report's images
     stored: Any = None
     executed: Any = None
@@ -85,4 +109,5 @@ class NotebookResult:
             "packages": [p.to_json() for p in self.packages],
             "environment": [e.to_json() for e in self.environment],
             "warnings": list(self.warnings),
+            "kernel": self.kernel.to_json() if self.kernel else None,
         }

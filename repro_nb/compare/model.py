@@ -86,6 +86,8 @@ class OutputDiff:
     numbers_changed: tuple[tuple[str, str], ...] = ()
     traceback: tuple[str, ...] = ()
     note: str | None = None
+    region: tuple[int, int, int, int] | None = None
+    """For ``image``: the changed pixels' bounding box (x, y, width, height) in the actual picture."""
 
     def to_json(self) -> OutputDiffJson:
         """A JSON-serialisable dict; non-finite floats become strings (strict JSON)."""
@@ -95,6 +97,7 @@ class OutputDiff:
         data["unified_diff"] = list(self.unified_diff)
         data["numbers_changed"] = [list(pair) for pair in self.numbers_changed]
         data["traceback"] = list(self.traceback)
+        data["region"] = dict(zip(("x", "y", "width", "height"), self.region)) if self.region else None
         result: OutputDiffJson = data
         return result
 

@@ -1,4 +1,4 @@
-"""The check result's typed model and vocabulary (``schema/check-v1.schema.json``).
+"""The check result's typed model and vocabulary (``schema/check-v2.schema.json``).
 
 One vocabulary from the comparator to the report to the panel: a cell's outcome is one
 of :data:`CellOutcome` everywhere — :mod:`repro_nb.compare` gives the outcomes a
@@ -11,6 +11,7 @@ server and the reports read; ``tests/format/test_types.py`` keeps them in step w
 schema.
 """
 
+from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict
 
 Verdict = Literal["reproduced", "drifted", "failed", "error"]
@@ -44,27 +45,93 @@ DiffKind = Literal[
     "error",
 ]
 CauseKind = Literal[
-    "exception",
     "timeout",
     "dead-kernel",
+    "kernel-substituted",
     "hidden-state",
+    "consequence",
+    "code-edited",
+    "local-module-changed",
+    "local-module-missing",
     "data-changed",
     "data-missing",
     "data-unrecorded",
     "package-changed",
     "package-missing",
+    "version-signature",
+    "environment",
+    "env-var-changed",
     "unseeded-rng",
     "hash-order",
     "out-of-order",
-    "environment",
-    "numeric-noise",
+    "rerun",
+    "network",
+    "error-gone",
+    "environment-confirmed",
+    "unknown",
 ]
+"""What a cause says, precisely; each kind belongs to one :data:`CauseCategory`."""
+
+CauseCategory = Literal[
+    "environment",
+    "environment-confirmed",
+    "data",
+    "code-edited",
+    "local-module",
+    "randomness",
+    "execution-order",
+    "network",
+    "resources",
+    "kernel-died",
+    "intentional-error",
+    "consequence",
+    "unknown",
+]
+"""The taxonomy of causes (``docs/causes.md``): what kind of change made a cell drift or fail."""
+
+#: The category of each kind of cause.
+CATEGORY_OF: dict[CauseKind, CauseCategory] = {
+    "timeout": "resources",
+    "dead-kernel": "kernel-died",
+    "kernel-substituted": "environment",
+    "hidden-state": "execution-order",
+    "consequence": "consequence",
+    "code-edited": "code-edited",
+    "local-module-changed": "local-module",
+    "local-module-missing": "local-module",
+    "data-changed": "data",
+    "data-missing": "data",
+    "data-unrecorded": "data",
+    "package-changed": "environment",
+    "package-missing": "environment",
+    "version-signature": "environment",
+    "environment": "environment",
+    "env-var-changed": "environment",
+    "unseeded-rng": "randomness",
+    "hash-order": "randomness",
+    "out-of-order": "execution-order",
+    "rerun": "execution-order",
+    "network": "network",
+    "error-gone": "intentional-error",
+    "environment-confirmed": "environment-confirmed",
+    "unknown": "unknown",
+}
+
 Confidence = Literal["high", "medium", "low"]
 Severity = Literal["high", "medium", "low"]
 DataDriftStatus = Literal["changed", "missing", "unrecorded"]
 
 #: A number, or "inf"/"-inf"/"nan" (strict JSON), or null.
 JsonFloat = float | str | None
+
+
+class RegionJson(TypedDict):
+    """A rectangle of a picture, in pixels from its top-left corner."""
+
+    x: int
+    y: int
+    width: int
+    height: int
 
 
 class OutputDiffJson(TypedDict):
@@ -82,13 +149,17 @@ class OutputDiffJson(TypedDict):
     numbers_changed: list[list[str]]
     traceback: list[str]
     note: str | None
+    region: RegionJson | None
 
 
 class CauseJson(TypedDict):
     kind: CauseKind
+    category: CauseCategory
     message: str
     confidence: Confidence
     origin_index: int | None
+    evidence: list[str]
+    root: str
     details: dict[str, Any]
 
 
@@ -98,6 +169,7 @@ class FailureJson(TypedDict):
     ename: str
     evalue: str
     traceback: str
+    stderr: NotRequired[str]
 
 
 class CellResultJson(TypedDict):
@@ -134,6 +206,12 @@ class EnvironmentDifferenceJson(TypedDict):
     severity: Severity
 
 
+class KernelJson(TypedDict):
+    requested: str | None
+    used: str | None
+    substituted: bool
+
+
 class NotebookResultJson(TypedDict):
     path: str
     verdict: Verdict
@@ -146,11 +224,17 @@ class NotebookResultJson(TypedDict):
     packages: list[PackageDriftJson]
     environment: list[EnvironmentDifferenceJson]
     warnings: list[str]
+    kernel: KernelJson | None
 
 
 class ToolJson(TypedDict):
     name: str
     version: str
+
+
+class CategoryCountJson(TypedDict):
+    drifted: int
+    failed: int
 
 
 class SummaryJson(TypedDict):
@@ -159,6 +243,7 @@ class SummaryJson(TypedDict):
     drifted: int
     failed: int
     error: int
+    causes: dict[str, CategoryCountJson]
 
 
 class CheckReportJson(TypedDict):
@@ -170,6 +255,38 @@ class CheckReportJson(TypedDict):
     command: NotRequired[str | None]
     summary: SummaryJson
     notebooks: list[NotebookResultJson]
+
+
+def root_of(kind: CauseKind, details: Mapping[str, Any], origin_index: int | None) -> str:
+    """The key every cause that one change explains shares (``cause.root``): for grouping.
+
+    One changed data file, package, local module, variable or version signature is one
+    root whichever cells it affects; a failure later cells depend on is its cell.
+    """
+    for prefix, member in _ROOT_MEMBERS.get(kind, ()):
+        value = details.get(member)
+        if value:
+            return f"{prefix}:{value}"
+    if kind == "kernel-substituted":
+        return "kernel"
+    return f"{kind}:{origin_index if origin_index is not None else '-'}"
+
+
+_ROOT_MEMBERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "data-changed": (("data", "path"),),
+    "data-missing": (("data", "path"),),
+    "data-unrecorded": (("data", "path"),),
+    "package-changed": (("package", "distribution"), ("package", "module")),
+    "package-missing": (("package", "distribution"), ("package", "module")),
+    "local-module-changed": (("module", "path"),),
+    "local-module-missing": (("module", "path"),),
+    "environment": (("environment", "field"),),
+    "env-var-changed": (("env", "name"),),
+    "version-signature": (("signature", "signature"),),
+    "hidden-state": (("name", "name"),),
+    "network": (("network", "host"),),
+    "environment-confirmed": (("environment-confirmed", "distributions"),),
+}
 
 
 #: The schema definition each type describes (``None``: the document itself).

@@ -19,20 +19,75 @@ import json
 import math
 import numbers
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from ..errors import ReproError
-from .check_types import CheckReportJson, Verdict
+from .check_types import CATEGORY_OF, CategoryCountJson, CheckReportJson, Verdict, root_of
 from .versioned import JSON, Upgrade, check_valid, load_schema, upgrade_chain, validator
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
 TOOL_NAME = "repro-nb"
 VERDICTS: tuple[Verdict, ...] = ("reproduced", "drifted", "failed", "error")
 _SCHEMA = f"check-v{REPORT_SCHEMA_VERSION}"
 
-#: ``_UPGRADES[n]`` turns a version-``n`` report into version ``n + 1`` (none yet).
-_UPGRADES: dict[int, Upgrade] = {}
+
+def _v1_to_v2(document: JSON) -> JSON:
+    """Version 2 gave every cause a category, its evidence and a root; every image diff a
+    region; every notebook its kernel; the summary counts per cause category.
+
+    v1's "exception" (the error restated) and "numeric-noise" (a guess) are not causes:
+    they become "unknown", keeping their message.
+    """
+    notebooks = []
+    for notebook in document.get("notebooks", []):
+        cells = []
+        for cell in notebook.get("cells", []):
+            causes = []
+            for cause in cell.get("causes", []):
+                kind = cause.get("kind")
+                if kind not in CATEGORY_OF:
+                    kind = "unknown"
+                details = cause.get("details") or {}
+                causes.append(
+                    {
+                        **cause,
+                        "kind": kind,
+                        "category": CATEGORY_OF[kind],
+                        "evidence": [],
+                        "root": root_of(kind, details, cause.get("origin_index")),
+                        "details": details,
+                    }
+                )
+            diffs = [{**diff, "region": None} for diff in cell.get("diffs", [])]
+            cells.append({**cell, "causes": causes, "diffs": diffs})
+        notebooks.append({**notebook, "cells": cells, "kernel": None})
+    summary = {**document.get("summary", {}), "causes": cause_summary(notebooks)}
+    return {**document, "schema_version": 2, "summary": summary, "notebooks": notebooks}
+
+
+#: ``_UPGRADES[n]`` turns a version-``n`` report into version ``n + 1``.
+_UPGRADES: dict[int, Upgrade] = {1: _v1_to_v2}
+
+
+def cause_summary(notebooks: Iterable[Mapping[str, Any]]) -> dict[str, CategoryCountJson]:
+    """For each cause category, how many notebooks drifted and how many failed with it.
+
+    The whole-corpus view of ``repro-nb check DIR``: a notebook counts once per category
+    (under "failed" when a failed cell has a cause of it, under "drifted" when a drifted
+    cell has one), however many of its cells do.
+    """
+    counts: dict[str, CategoryCountJson] = {}
+    for notebook in notebooks:
+        seen: dict[str, set[str]] = {"drifted": set(), "failed": set()}
+        for cell in notebook.get("cells", []):
+            status = cell.get("status")
+            if status in seen:
+                seen[status].update(str(cause.get("category")) for cause in cell.get("causes", []))
+        for status, categories in seen.items():
+            for category in categories:
+                counts.setdefault(category, {"drifted": 0, "failed": 0})[status] += 1  # type: ignore[literal-required]
+    return dict(sorted(counts.items(), key=lambda item: (-(item[1]["drifted"] + item[1]["failed"]), item[0])))
 
 
 class ReportError(ReproError):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, cast
 from .._version import __version__
 from ..format.check_types import CheckReportJson, NotebookResultJson, SummaryJson
 from ..format.files import atomic_write_text
-from ..format.report import REPORT_SCHEMA_VERSION, TOOL_NAME, dumps, plain, validate_document
+from ..format.report import REPORT_SCHEMA_VERSION, TOOL_NAME, cause_summary, dumps, plain, validate_document
 
 if TYPE_CHECKING:
     from ..check.results import NotebookResult
@@ -36,12 +36,14 @@ def to_document(
     defaults to now (tests pass a fixed time).
     """
     when = (created_at or datetime.now(UTC)).astimezone(UTC)
+    notebooks = [cast("NotebookResultJson", plain(result.to_json())) for result in results]
     summary: SummaryJson = {
         "notebooks": len(results),
         "reproduced": sum(result.verdict == "reproduced" for result in results),
         "drifted": sum(result.verdict == "drifted" for result in results),
         "failed": sum(result.verdict == "failed" for result in results),
         "error": sum(result.verdict == "error" for result in results),
+        "causes": cause_summary(notebooks),
     }
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -49,7 +51,7 @@ def to_document(
         "created_at": when.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "command": command,
         "summary": summary,
-        "notebooks": [cast("NotebookResultJson", plain(result.to_json())) for result in results],
+        "notebooks": notebooks,
     }
 
 

@@ -298,7 +298,7 @@ def test_missing_data_file_explains_the_failure(recorded: Path, tmp_path: Path) 
         "local": "not-run",
     }
     load = cells_by_id(result)["load"]
-    assert kinds(load) == ["data-missing", "exception"]
+    assert kinds(load) == ["data-missing"]
     assert "data/values.txt read by this cell is missing" in load.causes[0].message
     assert load.failure is not None and load.failure["ename"] == "FileNotFoundError"
     assert [(d.path, d.status) for d in result.data] == [("data/values.txt", "missing")]
@@ -374,7 +374,6 @@ def test_module_recorded_as_installed_is_missing(recorded: Path, tmp_path: Path)
     assert local.causes[0].kind == "package-missing"
     assert local.causes[0].message == "module 'localhelper' is not installed (recorded: localhelper 1.0)"
     assert kinds(local).count("package-missing") == 1, "one cause, not the same news twice"
-    assert kinds(local)[-1] == "exception"
     assert [(p.distribution, p.old, p.new) for p in result.packages] == [("localhelper", "1.0", None)]
 
 
@@ -472,7 +471,7 @@ def test_name_no_cell_defines_is_hidden_state(tmp_path: Path) -> None:
     assert result.verdict == "failed"
     assert statuses(result) == {"imports": "reproduced", "uses-scale": "failed", "after": "not-run"}
     cell = cells_by_id(result)["uses-scale"]
-    assert kinds(cell) == ["hidden-state", "exception"]
+    assert kinds(cell) == ["hidden-state"]
     assert "no cell defines 'scale'" in cell.causes[0].message
     assert "execution stopped (error), 1 cells not run" in result.message
 
@@ -481,10 +480,10 @@ def test_name_defined_only_later_means_out_of_order(tmp_path: Path) -> None:
     result = check_notebook(str(case("hidden_state_defined_later.ipynb", tmp_path)))
     cell = cells_by_id(result)["apply-threshold"]
     assert cell.status == "failed"
-    assert kinds(cell) == ["hidden-state", "exception", "out-of-order"]
+    assert kinds(cell) == ["hidden-state", "out-of-order"]
     assert "'threshold' is defined only in a later cell (3)" in cell.causes[0].message
     assert cell.causes[0].origin_index == 2
-    assert "executed out of order" in cell.causes[2].message
+    assert "executed out of order" in cell.causes[1].message
     assert statuses(result)["set-threshold"] == "not-run"
 
 
@@ -529,8 +528,7 @@ def test_exception_fails_the_cell(tmp_path: Path) -> None:
     assert result.verdict == "failed" and result.run_status == "error"
     assert statuses(result) == {"before": "reproduced", "boom": "failed", "after": "not-run"}
     boom = cells_by_id(result)["boom"]
-    assert kinds(boom) == ["exception"]
-    assert boom.causes[0].message == "raised ValueError: planted failure"
+    assert kinds(boom) == ["unknown"]  # the error is the failure; nothing explains it
     assert boom.failure is not None and "ValueError" in boom.failure["traceback"]
 
 
@@ -576,7 +574,7 @@ def test_classic_mistakes_example(tmp_path: Path) -> None:
     assert not [d for d in result.data if d.status != "unrecorded"]
     threshold = cells["apply-threshold"]
     assert threshold.status == "failed"
-    assert kinds(threshold)[:2] == ["hidden-state", "exception"]
+    assert kinds(threshold)[:1] == ["hidden-state"]
     assert "out-of-order" in kinds(threshold)
     assert any(c.message.startswith("when recorded, this cell:") for c in threshold.causes)
     assert cells["describe-readings"].status == cells["set-threshold"].status == "not-run"
@@ -642,7 +640,7 @@ def test_diff_explains_an_error_and_what_did_not_run_after_it(tmp_path: Path) ->
     result = diff_notebooks(str(stored), str(other))
     assert result.verdict == "failed" and result.exit_code == 1
     assert statuses(result) == {"imports": "reproduced", "uses-scale": "failed", "after": "not-run"}
-    assert kinds(cells_by_id(result)["uses-scale"]) == ["hidden-state", "exception"]
+    assert kinds(cells_by_id(result)["uses-scale"]) == ["hidden-state"]
 
 
 def test_record_from_a_newer_repro_nb_is_refused_clearly(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from repro_nb.check.causes import Cause
 from repro_nb.check.environment_diff import EnvironmentDifference
 from repro_nb.check.evidence import (
     DataDrift,
@@ -23,7 +24,7 @@ from repro_nb.check.evidence import (
     missing_data,
     package_drift,
 )
-from repro_nb.check.explain import Cause, explain_cell
+from repro_nb.check.explain import explain_cell
 from repro_nb.compare.model import CellComparison, OutputDiff
 from repro_nb.format.cellcode import defined_names
 from repro_nb.format.record import Record
@@ -116,7 +117,7 @@ def test_data_causes_name_the_reading_cell_and_skip_cells_before_it() -> None:
     cells = [code("x = 1"), code("df = read()"), code("print(df)")]
     drift = DataDrift("a.csv", "changed", "blake3:" + "a" * 64, "blake3:" + "b" * 64, (1,))
     ev = evidence(cells, old=record(), data=[drift])
-    assert explain_cell(0, text_diff(0, "1", "2"), None, ev) == []
+    assert kinds(explain_cell(0, text_diff(0, "1", "2"), None, ev)) == ["unknown"]
     [own] = explain_cell(1, text_diff(1, "a b", "a c"), None, ev)
     assert own.message == (
         "data file a.csv read by this cell changed since it was recorded (blake3:aaaaaaaaaaaa → blake3:bbbbbbbbbbbb)"
@@ -158,14 +159,14 @@ def test_package_causes_only_from_cells_at_or_before() -> None:
     assert later.message == "numpy 1.0 → 2.0 (imported by cell 2)"
 
 
-def test_missing_module_is_one_cause_before_the_exception() -> None:
+def test_missing_module_is_the_one_cause_of_the_error() -> None:
     old = record(
         {0: {"imports": [{"module": "gone", "distribution": "gone-dist", "version": "1.0"}]}},
         packages={"gone-dist": "1.0"},
     )
     ev = evidence([code("import gone")], old=old, packages=[PackageDrift("gone-dist", "1.0", None, (0,))])
     causes = explain_cell(0, None, failure("ModuleNotFoundError", "No module named 'gone'"), ev)
-    assert kinds(causes) == ["package-missing", "exception"]
+    assert kinds(causes) == ["package-missing"]
     assert causes[0].message == "module 'gone' is not installed (recorded: gone-dist 1.0)"
 
 
@@ -236,10 +237,12 @@ def test_code_inspection_blames_earlier_cells_with_low_confidence() -> None:
     assert "in cell 1 draws random numbers" in cause.message
 
 
-def test_numeric_noise_when_nothing_else_explains_a_number() -> None:
+def test_no_guess_when_nothing_explains_a_change() -> None:
+    """A changed number in deterministic code is not "typical of unseeded randomness": say nothing is known."""
     [cause] = explain_cell(0, text_diff(0, "loss 0.25", "loss 0.26", "numeric"), None, evidence([code("print(loss)")]))
-    assert (cause.kind, cause.confidence) == ("numeric-noise", "low")
-    assert explain_cell(0, text_diff(0, "a", "b"), None, evidence([code("print(s)")])) == []
+    assert (cause.kind, cause.category, cause.confidence) == ("unknown", "unknown", "low")
+    assert cause.message == "no cause found in the record or the code"
+    assert kinds(explain_cell(0, text_diff(0, "a", "b"), None, evidence([code("print(s)")]))) == ["unknown"]
 
 
 # --------------------------------------------------------------------------- hash order
@@ -274,7 +277,7 @@ def test_other_elements_are_not_hash_order() -> None:
 def test_name_error_for_a_name_no_cell_defines() -> None:
     cells = [code("import math", 1), code("print(math.sqrt(scale))", 3)]
     causes = explain_cell(1, None, failure("NameError", "name 'scale' is not defined"), evidence(cells))
-    assert kinds(causes) == ["hidden-state", "exception"]
+    assert kinds(causes) == ["hidden-state"]
     assert causes[0].message.startswith("no cell defines 'scale'")
     assert causes[0].origin_index == 1
 
@@ -282,10 +285,10 @@ def test_name_error_for_a_name_no_cell_defines() -> None:
 def test_name_error_for_a_name_defined_below() -> None:
     cells = [code("print(threshold)", 2), code("threshold = 0.5", 1)]
     causes = explain_cell(0, None, failure("NameError", "name 'threshold' is not defined"), evidence(cells))
-    assert kinds(causes) == ["hidden-state", "exception", "out-of-order"]
+    assert kinds(causes) == ["hidden-state", "out-of-order"]
     assert causes[0].origin_index == 1
     assert "defined only in a later cell (2)" in causes[0].message
-    assert "cell(s) 2 below it ran first" in causes[2].message
+    assert "cell(s) 2 below it ran first" in causes[1].message
 
 
 def test_name_error_for_a_name_defined_above_is_less_sure() -> None:
@@ -337,7 +340,7 @@ def test_failures_are_high_confidence_and_skip_randomness() -> None:
     assert kinds(dead) == ["dead-kernel"]
     assert dead[0].message.startswith("the kernel died while running this cell (")
     error = explain_cell(0, None, failure("ValueError", "bad"), evidence(cells))
-    assert [c.message for c in error] == ["raised ValueError: bad"]
+    assert [c.message for c in error] == ["no cause found in the record or the code"]
 
 
 def test_environment_only_when_nothing_certain_explains() -> None:
@@ -370,12 +373,15 @@ def test_environment_drift_needs_both_records() -> None:
 
 
 def test_causes_are_json() -> None:
-    cause = Cause("data-changed", "m", "high", 3, {"path": "a.csv"})
+    cause = Cause("data-changed", "m", "high", 3, {"path": "a.csv"}, ("a.csv changed",))
     assert cause.to_json() == {
         "kind": "data-changed",
+        "category": "data",
         "message": "m",
         "confidence": "high",
         "origin_index": 3,
+        "evidence": ["a.csv changed"],
+        "root": "data:a.csv",
         "details": {"path": "a.csv"},
     }
     assert DataDrift("a", "missing", "h:1", None, (1, 2)).to_json()["read_by"] == [1, 2]

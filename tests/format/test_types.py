@@ -19,7 +19,7 @@ from repro_nb.format.versioned import load_schema
 
 CASES = [
     *(("record-v1", name, cls) for name, cls in record_types.DEFINITIONS.items()),
-    *(("check-v1", name, cls) for name, cls in check_types.DEFINITIONS.items()),
+    *(("check-v2", name, cls) for name, cls in check_types.DEFINITIONS.items()),
     *(("comm-v2", name, cls) for name, cls in protocol.DEFINITIONS.items()),
 ]
 
@@ -78,7 +78,7 @@ def test_enumerated_values_match(schema: str, name: str | None, typed: type) -> 
 
 def test_vocabularies_match_the_schema() -> None:
     """The Literal vocabularies the code uses are the schema's enums, value for value."""
-    check = load_schema("check-v1")["definitions"]
+    check = load_schema("check-v2")["definitions"]
     assert set(get_args(check_types.Verdict)) == set(check["notebook"]["properties"]["verdict"]["enum"])
     assert set(get_args(check_types.CellOutcome)) == set(check["cell"]["properties"]["status"]["enum"])
     assert set(get_args(check_types.CompareOutcome)) < set(get_args(check_types.CellOutcome))

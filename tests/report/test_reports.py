@@ -22,9 +22,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from PIL import Image
 
+from repro_nb.check.causes import Cause
 from repro_nb.check.environment_diff import EnvironmentDifference
 from repro_nb.check.evidence import DataDrift, PackageDrift
-from repro_nb.check.explain import Cause
 from repro_nb.check.pipeline import check_notebook
 from repro_nb.check.results import CellResult, NotebookResult
 from repro_nb.check.run import run_notebook
@@ -38,7 +38,7 @@ from repro_nb.report.html import render_html, render_html_document, write_html
 from repro_nb.report.json_report import to_document, write_json
 from repro_nb.report.junit import render_junit, render_junit_document, write_junit
 
-from support import ROOT
+from support import FILES, ROOT
 
 SCRIPT = "<script>alert('pwned')</script>"
 
@@ -140,7 +140,7 @@ def failed_result() -> NotebookResult:
             diffs=(error_diff,),
             failure=failure,
             actual_index=1,
-            causes=[Cause("exception", "raised KeyError: 'col'", "high", 1, {"ename": "KeyError"})],
+            causes=[Cause("unknown", "no cause found in the record or the code", "low", 1)],
         ),
         CellResult(2, "later", "not-run", 3, actual_index=2),
     ]
@@ -296,10 +296,16 @@ def test_document_validates_with_both_validators(all_results: list[NotebookResul
     document = to_document(all_results, command="repro-nb check nbs --json out.json")
     validate_document(document)
     jsonschema.Draft7Validator(report_schema()).validate(document)
-    assert document["schema_version"] == REPORT_SCHEMA_VERSION == 1
+    assert document["schema_version"] == REPORT_SCHEMA_VERSION == 2
     assert document["tool"]["name"] == "repro-nb"
     assert document["command"] == "repro-nb check nbs --json out.json"
-    assert document["summary"] == {"notebooks": 5, "reproduced": 1, "drifted": 2, "failed": 1, "error": 1}
+    counts = {key: value for key, value in document["summary"].items() if key != "causes"}
+    assert counts == {"notebooks": 5, "reproduced": 1, "drifted": 2, "failed": 1, "error": 1}
+    assert document["summary"]["causes"] == {
+        "data": {"drifted": 2, "failed": 0},
+        "environment": {"drifted": 1, "failed": 0},
+        "unknown": {"drifted": 0, "failed": 1},
+    }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", document["created_at"])
     assert [nb["path"] for nb in document["notebooks"]] == [r.path for r in all_results]
 
@@ -363,7 +369,8 @@ def test_newer_schema_version_is_refused_with_a_clear_message(tmp_path: Path) ->
     target = tmp_path / "future.json"
     target.write_text(json.dumps(document))
     with pytest.raises(
-        ReportError, match=r"schema version 2 \(written by repro-nb 9\.0\.0\), newer .* upgrade repro-nb"
+        ReportError,
+        match=rf"schema version {REPORT_SCHEMA_VERSION + 1} \(written by repro-nb 9\.0\.0\), newer .* upgrade repro-nb",
     ):
         read_json(target)
 
@@ -374,7 +381,7 @@ def test_newer_schema_version_is_refused_with_a_clear_message(tmp_path: Path) ->
         ("{ nope", "not valid JSON"),
         ("[1, 2]", "not a repro-nb check report"),
         ('{"notebooks": []}', "no integer schema_version"),
-        ('{"schema_version": 1, "tool": {"name": "repro-nb", "version": "0"}}', "invalid repro-nb check report"),
+        ('{"schema_version": 2, "tool": {"name": "repro-nb", "version": "0"}}', "invalid repro-nb check report"),
         ('{"schema_version": 0}', "version 0 is not supported"),
     ],
 )
@@ -598,3 +605,18 @@ def test_the_documentation_names_every_enum_value() -> None:
     ):
         for value in _enum(*path):
             assert f"`{value}`" in doc, value
+
+
+def test_a_version_1_report_is_upgraded(tmp_path: Path) -> None:
+    """``tests/files/reports/check-v1.json`` was written by repro-nb with schema version 1."""
+    upgraded = read_json(FILES / "reports" / "check-v1.json")
+    assert upgraded["schema_version"] == REPORT_SCHEMA_VERSION
+    causes = [cause for nb in upgraded["notebooks"] for cell in nb["cells"] for cause in cell["causes"]]
+    assert causes and all(
+        cause["category"] and isinstance(cause["evidence"], list) and cause["root"] for cause in causes
+    )
+    kinds = {cause["kind"] for cause in causes}
+    assert "exception" not in kinds and "numeric-noise" not in kinds  # not causes in version 2
+    assert {"hidden-state", "unseeded-rng", "unknown"} <= kinds
+    assert set(upgraded["summary"]["causes"]) >= {"execution-order", "randomness"}
+    assert all(nb["kernel"] is None for nb in upgraded["notebooks"])
