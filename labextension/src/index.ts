@@ -14,10 +14,10 @@ import {
 import { CommandToolbarButton, ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { CellMarkers } from './markers';
-import { ReproModel } from './model';
-import { ReproPanel } from './panel';
 import { reproIcon } from './icon';
+import { CellMarkers } from './markers';
+import { ReproModel } from './model/reproModel';
+import { ReproPanel } from './views/panel';
 
 export namespace CommandIDs {
   export const check = 'repro-nb:check';

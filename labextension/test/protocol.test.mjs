@@ -1,7 +1,7 @@
-// Unit tests of src/protocol.ts (compiled to lib/): run by tests/test_labextension_units.py.
+// Unit tests of src/logic/protocol.ts (compiled to lib/): run by tests/labextension/test_units.py.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sessionRecordAfter } from '../lib/protocol.js';
+import { sessionRecordAfter } from '../lib/logic/protocol.js';
 
 const hello = {
   schema_version: 1,

@@ -1,7 +1,10 @@
-// Unit tests of src/summary.ts (compiled to lib/): run by tests/test_labextension_units.py.
+// Unit tests of src/logic/ (compiled to lib/): run by tests/labextension/test_units.py.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellWarnings, groupWarnings, markerMessages, shortHash, summarize } from '../lib/summary.js';
+import { shortHash } from '../lib/logic/format.js';
+import { markerMessages } from '../lib/logic/markers.js';
+import { summarize } from '../lib/logic/summary.js';
+import { cellWarnings, groupWarnings } from '../lib/logic/warnings.js';
 
 test('shortHash keeps the algorithm and cuts the digest', () => {
   assert.equal(shortHash('blake3:0123456789abcdef'), 'blake3:0123456789');

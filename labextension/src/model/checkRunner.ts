@@ -8,7 +8,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import { IDisposable } from '@lumino/disposable';
 import { ApiError, requestAPI } from './request';
-import { ICheck } from './types';
+import { ICheck } from './restApi';
 
 /** How often a running check is polled, in ms. */
 const POLL_MS = 400;
