@@ -82,9 +82,21 @@ const TARGETS = [
       cell: 'CellMessage'
     },
     constants: schema => [
-      ['The comm target the recorder registers in the kernel (`x-comm-target`).', 'COMM_TARGET', schema['x-comm-target']],
-      ['The newest protocol this frontend speaks, sent in `open` (`x-protocol`).', 'COMM_PROTOCOL', schema['x-protocol']],
-      ['The first protocol whose `cell` messages carry `notebook_changes` instead of the whole `notebook` (`x-changes-protocol`).', 'CHANGES_PROTOCOL', schema['x-changes-protocol']]
+      [
+        'The comm target the recorder registers in the kernel (`x-comm-target`).',
+        'COMM_TARGET',
+        schema['x-comm-target']
+      ],
+      [
+        'The newest protocol this frontend speaks, sent in `open` (`x-protocol`).',
+        'COMM_PROTOCOL',
+        schema['x-protocol']
+      ],
+      [
+        'The first protocol whose `cell` messages carry `notebook_changes` instead of the whole `notebook` (`x-changes-protocol`).',
+        'CHANGES_PROTOCOL',
+        schema['x-changes-protocol']
+      ]
     ]
   }
 ];
@@ -131,8 +143,14 @@ function prepare(node, names, imports) {
       copy[key] = prepare(value, names, imports);
     }
   }
-  const isObject = copy.type === 'object' || (Array.isArray(copy.type) && copy.type.includes('object'));
-  if (isObject && !copy.properties && !('additionalProperties' in copy) && !copy.patternProperties) {
+  const isObject =
+    copy.type === 'object' || (Array.isArray(copy.type) && copy.type.includes('object'));
+  if (
+    isObject &&
+    !copy.properties &&
+    !('additionalProperties' in copy) &&
+    !copy.patternProperties
+  ) {
     copy.additionalProperties = true;
   }
   return copy;
@@ -189,7 +207,10 @@ async function generate(target) {
   }
   const output = path.join(OUTPUT, target.output);
   const options = (await prettier.resolveConfig(output)) ?? {};
-  return { output, text: await prettier.format(lines.join('\n'), { ...options, filepath: output }) };
+  return {
+    output,
+    text: await prettier.format(lines.join('\n'), { ...options, filepath: output })
+  };
 }
 
 async function main() {

@@ -108,7 +108,7 @@ export class CellMarkers implements IDisposable {
     node.classList.toggle(DRIFT_CLASS, messages.drift.length > 0);
     const marked = messages.warning.length > 0 || messages.drift.length > 0;
     node.classList.toggle(MARKED_CLASS, marked);
-    let icon = node.querySelector(`:scope > .${MARKER_ICON_CLASS}`) as HTMLElement | null;
+    let icon = node.querySelector<HTMLElement>(`:scope > .${MARKER_ICON_CLASS}`);
     if (!marked) {
       icon?.remove();
       return;

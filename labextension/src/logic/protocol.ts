@@ -23,7 +23,7 @@ export function sessionRecordAfter(
   }
   if (session && message.notebook_changes) {
     // each change is a whole top-level field of the notebook record (the schema says so)
-    return { ...session, ...message.notebook_changes } as NotebookRecord;
+    return { ...session, ...message.notebook_changes };
   }
   return null;
 }

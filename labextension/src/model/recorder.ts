@@ -25,12 +25,7 @@ import {
 /** A message of the recorder to the frontend (comm-v2.schema.json). */
 export type RecorderMessage = HelloMessage | CellMessage;
 
-export type RecorderState =
-  | 'no-kernel'
-  | 'connecting'
-  | 'not-recording'
-  | 'recording'
-  | 'error';
+export type RecorderState = 'no-kernel' | 'connecting' | 'not-recording' | 'recording' | 'error';
 
 export class RecorderConnection implements IDisposable {
   constructor(
@@ -79,7 +74,11 @@ export class RecorderConnection implements IDisposable {
     if (this._comm && !this._comm.isDisposed && this._kernel === kernel) {
       return;
     }
-    if (kernel.status === 'dead' || kernel.status === 'restarting' || kernel.status === 'autorestarting') {
+    if (
+      kernel.status === 'dead' ||
+      kernel.status === 'restarting' ||
+      kernel.status === 'autorestarting'
+    ) {
       return;
     }
     this._kernel = kernel;

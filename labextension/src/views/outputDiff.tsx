@@ -9,10 +9,7 @@ const MAX_DIFF_LINES = 40;
 const MAX_NUMBERS = 12;
 
 /** One output difference: changed numbers, pixels, or the unified diff of the texts. */
-export function OutputDiffView(props: {
-  diff: OutputDiff;
-  trans: TranslationBundle;
-}): JSX.Element {
+export function OutputDiffView(props: { diff: OutputDiff; trans: TranslationBundle }): JSX.Element {
   const { diff, trans } = props;
   const lines = diff.unified_diff ?? [];
   const numbers = diff.numbers_changed ?? [];
