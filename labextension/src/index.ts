@@ -6,24 +6,20 @@
  * arriving for a background notebook are kept. One panel in the right area shows the
  * current notebook's model.
  */
-import {
-  ILabShell,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { CommandToolbarButton, ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { CellMarkers } from './markers';
-import { ReproModel } from './model';
-import { ReproPanel } from './panel';
 import { reproIcon } from './icon';
+import { CellMarkers } from './markers';
+import { ReproModel } from './model/reproModel';
+import { ReproPanel } from './views/panel';
 
-export namespace CommandIDs {
-  export const check = 'repro-nb:check';
-  export const cancel = 'repro-nb:cancel-check';
-  export const openPanel = 'repro-nb:open-panel';
-}
+const CommandIDs = {
+  check: 'repro-nb:check',
+  cancel: 'repro-nb:cancel-check',
+  openPanel: 'repro-nb:open-panel'
+};
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'repro-nb:plugin',
@@ -47,7 +43,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const follow = () => {
       const current = tracker.currentWidget;
-      panel.model = current ? models.get(current) ?? null : null;
+      panel.model = current ? (models.get(current) ?? null) : null;
     };
     tracker.widgetAdded.connect((_, notebook) => {
       const model = new ReproModel(notebook);
@@ -78,7 +74,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const currentModel = (): ReproModel | null => {
       const current = tracker.currentWidget;
-      return current ? models.get(current) ?? null : null;
+      return current ? (models.get(current) ?? null) : null;
     };
 
     app.commands.addCommand(CommandIDs.check, {

@@ -12,9 +12,11 @@
 import { Cell, ICellModel } from '@jupyterlab/cells';
 import { Notebook } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
-import { ReproModel } from './model';
-import { cellWarnings, driftByCell, driftFor, markerMessages } from './summary';
-import { ICellRecord, METADATA_KEY } from './types';
+import { driftByCell, driftFor } from './logic/drift';
+import { markerMessages } from './logic/markers';
+import { cellWarnings } from './logic/warnings';
+import { readCellRecord } from './model/metadata';
+import { ReproModel } from './model/reproModel';
 
 export const WARNING_CLASS = 'jp-repro-nb-warning';
 export const DRIFT_CLASS = 'jp-repro-nb-drift';
@@ -98,9 +100,7 @@ export class CellMarkers implements IDisposable {
     if (cell.isDisposed || !cell.model) {
       return;
     }
-    const value = cell.model.getMetadata(METADATA_KEY);
-    const record = value && typeof value === 'object' ? (value as ICellRecord) : null;
-    const warnings = cellWarnings(record, this.model.notebookRecord);
+    const warnings = cellWarnings(readCellRecord(cell.model), this.model.notebookRecord);
     const drift = driftFor(this._drift, cell.model.id, index);
     const messages = markerMessages(warnings, drift);
     const node = cell.node;
@@ -108,7 +108,7 @@ export class CellMarkers implements IDisposable {
     node.classList.toggle(DRIFT_CLASS, messages.drift.length > 0);
     const marked = messages.warning.length > 0 || messages.drift.length > 0;
     node.classList.toggle(MARKED_CLASS, marked);
-    let icon = node.querySelector(`:scope > .${MARKER_ICON_CLASS}`) as HTMLElement | null;
+    let icon = node.querySelector<HTMLElement>(`:scope > .${MARKER_ICON_CLASS}`);
     if (!marked) {
       icon?.remove();
       return;

@@ -1,7 +1,7 @@
-// Unit tests of src/protocol.ts (compiled to lib/): run by tests/test_labextension_units.py.
+// Unit tests of src/logic/protocol.ts (compiled to lib/): run by tests/labextension/test_units.py.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sessionRecordAfter } from '../lib/protocol.js';
+import { sessionRecordAfter } from '../lib/logic/protocol.js';
 
 const hello = {
   schema_version: 1,
@@ -22,7 +22,10 @@ test('a whole record (protocol 1) replaces the session record', () => {
 test('changes (protocol 2) replace whole fields and keep the others', () => {
   const changes = {
     cells_executed: 4,
-    data: [{ path: 'a.csv', hash: 'blake3:bb' }, { path: 'b.csv', hash: 'blake3:cc' }]
+    data: [
+      { path: 'a.csv', hash: 'blake3:bb' },
+      { path: 'b.csv', hash: 'blake3:cc' }
+    ]
   };
   const merged = sessionRecordAfter(hello, { type: 'cell', cell: {}, notebook_changes: changes });
   assert.deepEqual(merged, { ...hello, ...changes });
@@ -33,14 +36,27 @@ test('changes (protocol 2) replace whole fields and keep the others', () => {
 test('a sequence of changes gives the record the kernel holds', () => {
   const kernel = [
     { ...hello, cells_executed: 4, updated_at: 'u4' },
-    { ...hello, cells_executed: 5, updated_at: 'u5', packages: { numpy: '2.4.6', pandas: '3.1.1' } },
-    { ...hello, cells_executed: 6, updated_at: 'u6', packages: { numpy: '2.4.6', pandas: '3.1.1' }, warnings: [{ kind: 'rerun', message: 'm' }] }
+    {
+      ...hello,
+      cells_executed: 5,
+      updated_at: 'u5',
+      packages: { numpy: '2.4.6', pandas: '3.1.1' }
+    },
+    {
+      ...hello,
+      cells_executed: 6,
+      updated_at: 'u6',
+      packages: { numpy: '2.4.6', pandas: '3.1.1' },
+      warnings: [{ kind: 'rerun', message: 'm' }]
+    }
   ];
   let session = hello;
   let previous = hello;
   for (const record of kernel) {
     const changes = Object.fromEntries(
-      Object.entries(record).filter(([key, value]) => JSON.stringify(previous[key]) !== JSON.stringify(value))
+      Object.entries(record).filter(
+        ([key, value]) => JSON.stringify(previous[key]) !== JSON.stringify(value)
+      )
     );
     session = sessionRecordAfter(session, { type: 'cell', cell: {}, notebook_changes: changes });
     previous = record;
@@ -49,6 +65,9 @@ test('a sequence of changes gives the record the kernel holds', () => {
 });
 
 test('changes with nothing to merge them into give null, never a partial record', () => {
-  assert.equal(sessionRecordAfter(null, { type: 'cell', cell: {}, notebook_changes: { cells_executed: 1 } }), null);
+  assert.equal(
+    sessionRecordAfter(null, { type: 'cell', cell: {}, notebook_changes: { cells_executed: 1 } }),
+    null
+  );
   assert.equal(sessionRecordAfter(hello, { type: 'cell', cell: {} }), null);
 });

@@ -1,8 +1,9 @@
 /**
- * The frontend's side of the comm protocol's notebook record (repro_nb/channel.py).
+ * The frontend's side of the comm protocol's notebook record (comm-v2.schema.json).
  * A pure function of data, so it is unit-tested without a browser.
  */
-import { ICellMessage, INotebookRecord } from './types';
+import type { CellMessage } from '../schema/comm.js';
+import type { NotebookRecord } from '../schema/record.js';
 
 /**
  * The kernel session's notebook record after a `cell` message.
@@ -14,13 +15,14 @@ import { ICellMessage, INotebookRecord } from './types';
  * partial record.
  */
 export function sessionRecordAfter(
-  session: INotebookRecord | null,
-  message: ICellMessage
-): INotebookRecord | null {
+  session: NotebookRecord | null,
+  message: CellMessage
+): NotebookRecord | null {
   if (message.notebook) {
     return message.notebook;
   }
   if (session && message.notebook_changes) {
+    // each change is a whole top-level field of the notebook record (the schema says so)
     return { ...session, ...message.notebook_changes };
   }
   return null;

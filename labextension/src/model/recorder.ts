@@ -1,5 +1,6 @@
 /**
- * The connection to the kernel-side recorder: the `repro_nb` comm (repro_nb/channel.py).
+ * The connection to the kernel-side recorder: the `repro_nb` comm (repro_nb/channel.py;
+ * the messages are comm-v2.schema.json's, typed in ../schema/comm.ts).
  *
  * Opens the comm whenever a kernel is ready. If the kernel has no `repro_nb` target
  * (the recorder is not loaded) the kernel closes the comm at once: the connection says
@@ -8,16 +9,23 @@
  */
 import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
-import { ISignal, Signal } from '@lumino/signaling';
+import { JSONObject } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
-import { COMM_PROTOCOL, COMM_TARGET, KernelMessage as ReproMessage } from './types';
+import { ISignal, Signal } from '@lumino/signaling';
+import {
+  CellMessage,
+  COMM_PROTOCOL,
+  COMM_TARGET,
+  GetMessage,
+  HelloMessage,
+  OpenMessage,
+  PositionsMessage
+} from '../schema/comm';
 
-export type RecorderState =
-  | 'no-kernel'
-  | 'connecting'
-  | 'not-recording'
-  | 'recording'
-  | 'error';
+/** A message of the recorder to the frontend (comm-v2.schema.json). */
+export type RecorderMessage = HelloMessage | CellMessage;
+
+export type RecorderState = 'no-kernel' | 'connecting' | 'not-recording' | 'recording' | 'error';
 
 export class RecorderConnection implements IDisposable {
   constructor(
@@ -30,7 +38,7 @@ export class RecorderConnection implements IDisposable {
   }
 
   /** Records from the kernel, as they arrive. */
-  get received(): ISignal<this, ReproMessage> {
+  get received(): ISignal<this, RecorderMessage> {
     return this._received;
   }
 
@@ -66,7 +74,11 @@ export class RecorderConnection implements IDisposable {
     if (this._comm && !this._comm.isDisposed && this._kernel === kernel) {
       return;
     }
-    if (kernel.status === 'dead' || kernel.status === 'restarting' || kernel.status === 'autorestarting') {
+    if (
+      kernel.status === 'dead' ||
+      kernel.status === 'restarting' ||
+      kernel.status === 'autorestarting'
+    ) {
       return;
     }
     this._kernel = kernel;
@@ -85,7 +97,7 @@ export class RecorderConnection implements IDisposable {
       if (comm !== this._comm) {
         return;
       }
-      const data = msg.content.data as unknown as ReproMessage;
+      const data = msg.content.data as unknown as RecorderMessage;
       if (data && (data.type === 'hello' || data.type === 'cell')) {
         this._setState('recording');
         this._received.emit(data);
@@ -101,7 +113,8 @@ export class RecorderConnection implements IDisposable {
       this._setState(kernel.status === 'dead' ? 'no-kernel' : 'not-recording');
     };
     try {
-      const future = comm.open({ protocol: COMM_PROTOCOL, cell_ids: this.cellIds() });
+      const open = { protocol: COMM_PROTOCOL, cell_ids: this.cellIds() } satisfies OpenMessage;
+      const future = comm.open(open);
       future.done.catch(error => this._fail(error));
     } catch (error) {
       this._fail(error);
@@ -110,12 +123,12 @@ export class RecorderConnection implements IDisposable {
 
   /** Send the notebook's cell order (`positions`) to the recorder. */
   sendPositions(): void {
-    this._send({ type: 'positions', cell_ids: this.cellIds() });
+    this._send({ type: 'positions', cell_ids: this.cellIds() } satisfies PositionsMessage);
   }
 
   /** Ask the recorder for a fresh `hello`. */
   requestHello(): void {
-    this._send({ type: 'get' });
+    this._send({ type: 'get' } satisfies GetMessage);
   }
 
   dispose(): void {
@@ -127,13 +140,13 @@ export class RecorderConnection implements IDisposable {
     Signal.clearData(this);
   }
 
-  private _send(data: Record<string, unknown>): void {
+  private _send(data: JSONObject): void {
     const comm = this._comm;
     if (!comm || comm.isDisposed || this._state !== 'recording') {
       return;
     }
     try {
-      comm.send(data as any);
+      comm.send(data);
     } catch {
       // a kernel going away: kernelChanged/statusChanged will reconnect
     }
@@ -195,6 +208,6 @@ export class RecorderConnection implements IDisposable {
   private _error: string | null = null;
   private _disposed = false;
   private _restarted = false;
-  private _received = new Signal<this, ReproMessage>(this);
+  private _received = new Signal<this, RecorderMessage>(this);
   private _stateChanged = new Signal<this, RecorderState>(this);
 }

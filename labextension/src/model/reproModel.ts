@@ -2,27 +2,29 @@
  * One notebook's reproducibility state: the record kept in its metadata (written from
  * the recorder's comm messages), the recorder connection and the last check.
  *
- * The record is the metadata: writing it there is what makes Save persist it and a
- * reload restore it, so the panel and the markers read nothing else.
+ * The record is the metadata (./metadata.ts): writing it there is what makes Save
+ * persist it and a reload restore it, so the panel and the markers read nothing else.
  */
 import { ICellModel } from '@jupyterlab/cells';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { IObservableList } from '@jupyterlab/observables';
-import { JSONExt, ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
-import { CheckRunner } from './checks';
-import { sessionRecordAfter } from './protocol';
-import { RecorderConnection, RecorderState } from './recorder';
-import { ICellInfo, ISummary, summarize } from './summary';
+import { ICellInfo } from '../logic/cells';
+import { sessionRecordAfter } from '../logic/protocol';
+import { ISummary, summarize } from '../logic/summary';
+import { NotebookResult } from '../schema/check';
+import { CellMessage } from '../schema/comm';
+import { NotebookRecord } from '../schema/record';
+import { CheckRunner } from './checkRunner';
 import {
-  ICellMessage,
-  ICellRecord,
-  INotebookRecord,
-  INotebookResult,
-  KernelMessage,
-  METADATA_KEY
-} from './types';
+  METADATA_KEY,
+  readCellRecord,
+  readNotebookRecord,
+  writeCellRecord,
+  writeNotebookRecord
+} from './metadata';
+import { RecorderConnection, RecorderMessage, RecorderState } from './recorder';
 
 /** How long cell moves are gathered before the order is sent to the kernel, in ms. */
 const POSITIONS_DEBOUNCE_MS = 150;
@@ -82,18 +84,17 @@ export class ReproModel implements IDisposable {
   }
 
   /** The notebook record in metadata (`metadata.repro_nb`), or null. */
-  get notebookRecord(): INotebookRecord | null {
+  get notebookRecord(): NotebookRecord | null {
     // getMetadata copies: the record grows with the session, and markers ask for it
     // once per cell, so it is read once per change.
     if (this._notebookRecord === undefined) {
-      const value = this.panel.context.model.getMetadata(METADATA_KEY);
-      this._notebookRecord = value && typeof value === 'object' ? (value as INotebookRecord) : null;
+      this._notebookRecord = readNotebookRecord(this.panel.context.model);
     }
     return this._notebookRecord;
   }
 
   /** The result of the last finished check, or null. */
-  get checkResult(): INotebookResult | null {
+  get checkResult(): NotebookResult | null {
     return this.checks.lastResult?.result ?? null;
   }
 
@@ -103,12 +104,7 @@ export class ReproModel implements IDisposable {
     const cells = this.panel.context.model.cells;
     for (let i = 0; i < cells.length; i++) {
       const cell = cells.get(i);
-      const record = cell.getMetadata(METADATA_KEY);
-      infos.push({
-        id: cell.id,
-        index: i,
-        record: record && typeof record === 'object' ? (record as ICellRecord) : null
-      });
+      infos.push({ id: cell.id, index: i, record: readCellRecord(cell) });
     }
     return infos;
   }
@@ -149,31 +145,29 @@ export class ReproModel implements IDisposable {
 
   // ---------------------------------------------------------------- record → metadata
 
-  private _onMessage(_: RecorderConnection, message: KernelMessage): void {
+  private _onMessage(_: RecorderConnection, message: RecorderMessage): void {
     const model = this.panel.context.model;
     if (message.type === 'hello') {
       // A (re)attached recorder sends its whole session. A fresh session that has
       // recorded nothing yet must not wipe the record a saved notebook carries.
       this._session = message.notebook ?? null;
       for (const cell of message.cells ?? []) {
-        this._writeCell(cell);
+        writeCellRecord(model, cell);
       }
       if ((message.notebook?.cells_executed ?? 0) > 0) {
-        this._writeNotebook(message.notebook);
+        writeNotebookRecord(model, this.notebookRecord, message.notebook);
       }
     } else if (message.type === 'cell') {
       const record = this._sessionRecord(message);
       model.sharedModel.transact(() => {
-        this._writeCell(message.cell);
-        if (record) {
-          this._writeNotebook(record);
-        }
+        writeCellRecord(model, message.cell);
+        writeNotebookRecord(model, this.notebookRecord, record);
       });
     }
   }
 
   /** The session's notebook record after a cell message (see `sessionRecordAfter`). */
-  private _sessionRecord(message: ICellMessage): INotebookRecord | null {
+  private _sessionRecord(message: CellMessage): NotebookRecord | null {
     const record = sessionRecordAfter(this._session, message);
     if (record === null) {
       // Changes with nothing to merge them into: ask for the whole record again.
@@ -182,37 +176,6 @@ export class ReproModel implements IDisposable {
     }
     this._session = record;
     return record;
-  }
-
-  private _writeCell(record: ICellRecord): void {
-    if (!record?.cell_id) {
-      return; // no nbformat id: the frontend did not send one; nothing to attach it to
-    }
-    const cells = this.panel.context.model.cells;
-    for (let i = 0; i < cells.length; i++) {
-      const cell = cells.get(i);
-      if (cell.id === record.cell_id) {
-        const current = cell.getMetadata(METADATA_KEY);
-        if (!current || !JSONExt.deepEqual(current, record as any)) {
-          cell.setMetadata(METADATA_KEY, record as any);
-        }
-        return;
-      }
-    }
-  }
-
-  private _writeNotebook(record: INotebookRecord): void {
-    if (!record) {
-      return;
-    }
-    const model = this.panel.context.model;
-    const current = this.notebookRecord;
-    // `updated_at` changes on every message: ignore it when deciding whether anything
-    // changed, so a page reload does not make an unchanged notebook dirty.
-    if (current && sameExcept(current, record, 'updated_at')) {
-      return;
-    }
-    model.setMetadata(METADATA_KEY, record as any);
   }
 
   // ---------------------------------------------------------------- watching the notebook
@@ -291,21 +254,12 @@ export class ReproModel implements IDisposable {
   }
 
   private _summary: ISummary | null = null;
-  private _notebookRecord: INotebookRecord | null | undefined = undefined;
+  private _notebookRecord: NotebookRecord | null | undefined = undefined;
   /** The kernel session's notebook record, as the recorder last sent it. */
-  private _session: INotebookRecord | null = null;
+  private _session: NotebookRecord | null = null;
   private _packages = '{}';
   private _positionsTimer = 0;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
   private _markersChanged = new Signal<this, ICellModel[] | null>(this);
-}
-
-function sameExcept(a: object, b: object, key: string): boolean {
-  const strip = (o: object) => {
-    const copy = { ...(o as Record<string, unknown>) };
-    delete copy[key];
-    return copy as ReadonlyPartialJSONValue;
-  };
-  return JSONExt.deepEqual(strip(a), strip(b));
 }

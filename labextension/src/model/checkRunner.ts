@@ -4,17 +4,31 @@
  *
  * The server re-executes the *saved* file; nothing here saves. A 409 means a check of
  * this notebook is already running (another tab started it): we attach to it.
+ *
+ * A running check is followed by a `Poll`: it ticks while the check runs and stops when
+ * the check ends; a failed request (a network blip) makes it back off and try again.
  */
-import { ISignal, Signal } from '@lumino/signaling';
 import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
 import { ApiError, requestAPI } from './request';
-import { ICheck } from './types';
+import { endpoints, ICheck, ICheckList, ICheckRequest } from './restApi';
 
-/** How often a running check is polled, in ms. */
+/** How often a running check is polled, in ms (the interval grows after errors). */
 const POLL_MS = 400;
+/** The longest wait between two polls while the server does not answer, in ms. */
+const POLL_MAX_MS = 30_000;
 
 export class CheckRunner implements IDisposable {
-  constructor(private _path: string) {}
+  constructor(private _path: string) {
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this._follow(),
+      frequency: { interval: POLL_MS, backoff: true, max: POLL_MAX_MS },
+      name: 'repro-nb:check',
+      standby: 'when-hidden'
+    });
+  }
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -46,7 +60,7 @@ export class CheckRunner implements IDisposable {
   set path(value: string) {
     if (value !== this._path) {
       this._path = value;
-      this._stopPolling();
+      void this._poll.stop();
       this._check = null;
       this._lastResult = null;
       this._emit();
@@ -64,9 +78,7 @@ export class CheckRunner implements IDisposable {
    */
   async restore(): Promise<void> {
     try {
-      const answer = await requestAPI<{ checks: ICheck[] }>(
-        `checks?path=${encodeURIComponent(this._path)}`
-      );
+      const answer = await requestAPI<ICheckList>(endpoints.checksOf(this._path));
       const newest = answer?.checks?.[0];
       if (newest && !this._check && !this._disposed) {
         this._adopt(newest);
@@ -85,11 +97,11 @@ export class CheckRunner implements IDisposable {
     this._error = null;
     this._emit();
     try {
-      const body: Record<string, unknown> = { path: this._path };
+      const body: ICheckRequest = { path: this._path };
       if (timeout) {
         body.timeout = timeout;
       }
-      const check = await requestAPI<ICheck>('checks', {
+      const check = await requestAPI<ICheck>(endpoints.checks, {
         method: 'POST',
         body: JSON.stringify(body)
       });
@@ -113,13 +125,13 @@ export class CheckRunner implements IDisposable {
       return;
     }
     try {
-      const answer = await requestAPI<ICheck>(`checks/${encodeURIComponent(check.id)}`, {
-        method: 'DELETE'
-      });
+      const answer = await requestAPI<ICheck>(endpoints.check(check.id), { method: 'DELETE' });
       this._adopt(answer);
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
-        await this._poll(); // it finished meanwhile
+        // it finished meanwhile: poll now, and wait for the answer
+        await this._poll.refresh();
+        await this._poll.tick;
       } else {
         this._error = messageOf(error);
         this._emit();
@@ -137,7 +149,7 @@ export class CheckRunner implements IDisposable {
       return;
     }
     this._disposed = true;
-    this._stopPolling();
+    this._poll.dispose();
     Signal.clearData(this);
   }
 
@@ -151,43 +163,36 @@ export class CheckRunner implements IDisposable {
     }
     this._emit();
     if (check.state === 'running') {
-      this._schedule();
+      void this._poll.start();
     } else {
-      this._stopPolling();
+      void this._poll.stop();
     }
   }
 
-  private _schedule(): void {
-    this._stopPolling();
-    this._timer = window.setTimeout(() => void this._poll(), POLL_MS);
-  }
-
-  private async _poll(): Promise<void> {
+  /**
+   * One tick of the poll: fetch the running check. Rejects on a failed request, which
+   * makes the poll back off; a check the server no longer knows ends the polling.
+   */
+  private async _follow(): Promise<void> {
     const check = this._check;
-    if (!check || this._disposed) {
+    if (!check || check.state !== 'running' || this._disposed) {
+      void this._poll.stop();
       return;
     }
     try {
-      const fresh = await requestAPI<ICheck>(`checks/${encodeURIComponent(check.id)}`);
+      const fresh = await requestAPI<ICheck>(endpoints.check(check.id));
       if (this._check?.id === fresh.id) {
         this._adopt(fresh);
       }
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
-        // the server restarted and forgot the check
-        this._check = null;
-        this._error = 'the check is no longer known to the server (was it restarted?)';
-        this._emit();
-      } else {
-        this._schedule(); // a blip: try again
+      if (!(error instanceof ApiError && error.status === 404)) {
+        throw error; // a blip: the poll tries again, later
       }
-    }
-  }
-
-  private _stopPolling(): void {
-    if (this._timer !== null) {
-      window.clearTimeout(this._timer);
-      this._timer = null;
+      // the server restarted and forgot the check
+      void this._poll.stop();
+      this._check = null;
+      this._error = 'the check is no longer known to the server (was it restarted?)';
+      this._emit();
     }
   }
 
@@ -201,8 +206,8 @@ export class CheckRunner implements IDisposable {
   private _lastResult: ICheck | null = null;
   private _starting = false;
   private _error: string | null = null;
-  private _timer: number | null = null;
   private _disposed = false;
+  private readonly _poll: Poll;
   private _changed = new Signal<this, void>(this);
 }
 

@@ -1,3 +1,6 @@
+/**
+ * The typed request helper for the repro-nb server extension (docs/rest-api.md).
+ */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
@@ -40,28 +43,29 @@ export async function requestAPI<T>(
       null
     );
   }
-  const text = await response.text();
-  let body: any = null;
-  if (text.length > 0) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = null;
-    }
-  }
+  const body = parseBody(await response.text());
   if (!response.ok) {
+    const object = body && typeof body === 'object' ? (body as Record<string, unknown>) : null;
     const message =
-      body && typeof body.message === 'string' && body.message
-        ? body.message
+      typeof object?.message === 'string' && object.message
+        ? object.message
         : response.status === 404 && !body
           ? 'the repro-nb server extension is not enabled on this Jupyter server'
           : `${response.status} ${response.statusText}`;
-    throw new ApiError(
-      message,
-      response.status,
-      body && typeof body.reason === 'string' ? body.reason : null,
-      body
-    );
+    const reason = typeof object?.reason === 'string' ? object.reason : null;
+    throw new ApiError(message, response.status, reason, object);
   }
   return body as T;
+}
+
+/** The answer's JSON, or null when it is empty or not JSON. */
+function parseBody(text: string): unknown {
+  if (text.length === 0) {
+    return null;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }

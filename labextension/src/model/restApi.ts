@@ -1,0 +1,45 @@
+/**
+ * The server extension's REST shapes (docs/rest-api.md, "version 1"). Hand-written: the
+ * REST API has no JSON Schema; the check result inside a Check is the check-result
+ * schema's `NotebookResult` (generated, ../schema/check.ts).
+ */
+import { NotebookResult } from '../schema/check';
+
+/** `running` until the checker ends: `done` (with a result), `failed` or `cancelled`. */
+export type CheckState = 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A check as `POST /repro-nb/checks`, `GET /repro-nb/checks/ID` and `DELETE` answer it. */
+export interface ICheck {
+  /** Opaque. */
+  id: string;
+  /** The Contents-API path of the notebook checked. */
+  path: string;
+  state: CheckState;
+  started_at: string;
+  finished_at: string | null;
+  /** The cell being executed (0-based) and how many there are; null until the first starts. */
+  progress: { cell: number; total: number } | null;
+  /** Set when `state` is `done`. */
+  result: NotebookResult | null;
+  /** Set when `state` is `failed`: the checker itself could not run. */
+  error: string | null;
+}
+
+/** `GET /repro-nb/checks?path=P`: newest first. */
+export interface ICheckList {
+  checks: ICheck[];
+}
+
+/** The body of a `POST /repro-nb/checks`. */
+export interface ICheckRequest {
+  path: string;
+  /** Seconds per cell; the server's default when absent. */
+  timeout?: number;
+}
+
+/** The endpoints, under `<base url>/repro-nb/`. */
+export const endpoints = {
+  checks: 'checks',
+  checksOf: (path: string): string => `checks?path=${encodeURIComponent(path)}`,
+  check: (id: string): string => `checks/${encodeURIComponent(id)}`
+};
