@@ -16,6 +16,7 @@ also includes the kernel running the cell and recording it.
 
     .venv/bin/python benchmarks/bench_panel.py [--cells 300] [--json benchmarks/out/panel.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -109,7 +110,8 @@ def main() -> int:
                 await window.jupyterapp.commands.execute('notebook:run-cell');
             }}""")
             page.wait_for_function(
-                f"() => window.jupyterapp.shell.currentWidget.content.model.cells.get({i}).executionCount !== null")
+                f"() => window.jupyterapp.shell.currentWidget.content.model.cells.get({i}).executionCount !== null"
+            )
         page.wait_for_selector("#jp-repro-nb-panel .jp-repro-nb-body[data-state='recording']")
         page.wait_for_selector("#jp-repro-nb-panel .jp-repro-nb-body[data-cells-recorded='1']")
         rows = page.evaluate(MEASURE, [2, n - 1])
@@ -118,19 +120,27 @@ def main() -> int:
     panel = [r["panel"] for r in rows]
     end = [r["endToEnd"] for r in rows]
     cpu = os.cpu_count()
-    print(f"{n}-cell notebook, {len(rows)} measured cells (each records an unseeded-RNG warning); "
-          f"Chromium headless, {cpu} CPUs, windowing 'full'")
+    print(
+        f"{n}-cell notebook, {len(rows)} measured cells (each records an unseeded-RNG warning); "
+        f"Chromium headless, {cpu} CPUs, windowing 'full'"
+    )
     print()
     print("| ms per executed cell | median | p90 | max | mean |")
     print("|---|---:|---:|---:|---:|")
-    for name, values in (("panel update (record message → marker + panel)", panel),
-                         ("end to end (execute → marker + panel)", end)):
-        print(f"| {name} | {statistics.median(values):.1f} | {percentile(values, 0.9):.1f} | "
-              f"{max(values):.1f} | {statistics.mean(values):.1f} |")
+    for name, values in (
+        ("panel update (record message → marker + panel)", panel),
+        ("end to end (execute → marker + panel)", end),
+    ):
+        print(
+            f"| {name} | {statistics.median(values):.1f} | {percentile(values, 0.9):.1f} | "
+            f"{max(values):.1f} | {statistics.mean(values):.1f} |"
+        )
     last = rows[-50:]
     print()
-    print(f"last 50 cells (panel lists ~{n - 50}+ warnings): panel update median "
-          f"{statistics.median(r['panel'] for r in last):.1f} ms, max {max(r['panel'] for r in last):.1f} ms")
+    print(
+        f"last 50 cells (panel lists ~{n - 50}+ warnings): panel update median "
+        f"{statistics.median(r['panel'] for r in last):.1f} ms, max {max(r['panel'] for r in last):.1f} ms"
+    )
     goal = statistics.median(panel) < 100 and percentile(panel, 0.9) < 100
     print(f"goal (< 100 ms per cell): {'met' if goal else 'NOT met'}")
     if args.json:

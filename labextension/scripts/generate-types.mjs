@@ -52,7 +52,7 @@ const TARGETS = [
     }
   },
   {
-    schema: 'check-v1.schema.json',
+    schema: 'check-v2.schema.json',
     output: 'check.ts',
     names: {
       '': 'CheckReport',

@@ -9,6 +9,7 @@ browser is downloaded).
 Skipping: without Chromium or Playwright the tests are skipped — except in CI
 (``CI`` set), where that is a failure: CI must run them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -102,7 +103,9 @@ class Lab:
     def api(self, endpoint: str, method: str = "GET", body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            f"{self.url}{endpoint}", data=data, method=method,
+            f"{self.url}{endpoint}",
+            data=data,
+            method=method,
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=30) as answer:
@@ -136,9 +139,14 @@ def running_lab(base: Path, app: str = "lab") -> Iterator[Lab]:
     token = secrets.token_hex(16)
     extension = server_extension_name()
     command = [
-        sys.executable, "-m", "jupyterlab" if app == "lab" else "notebook",
-        "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        sys.executable,
+        "-m",
+        "jupyterlab" if app == "lab" else "notebook",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
         "--allow-root",
     ]
     if app == "lab":

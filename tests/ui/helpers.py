@@ -1,4 +1,5 @@
 """Page actions for the panel's browser tests (and the panel benchmark)."""
+
 from __future__ import annotations
 
 import json
@@ -21,13 +22,19 @@ def write_notebook(path: Path, cells: list[dict[str, Any]] | list[str], metadata
     for i, cell in enumerate(cells):
         if isinstance(cell, str):
             cell = {"source": cell}
-        full.append({
-            "cell_type": "code", "id": cell.get("id", f"cell-{i}"), "metadata": cell.get("metadata", {}),
-            "source": cell["source"], "outputs": cell.get("outputs", []),
-            "execution_count": cell.get("execution_count"),
-        })
+        full.append(
+            {
+                "cell_type": "code",
+                "id": cell.get("id", f"cell-{i}"),
+                "metadata": cell.get("metadata", {}),
+                "source": cell["source"],
+                "outputs": cell.get("outputs", []),
+                "execution_count": cell.get("execution_count"),
+            }
+        )
     nb = {
-        "nbformat": 4, "nbformat_minor": 5,
+        "nbformat": 4,
+        "nbformat_minor": 5,
         "metadata": {
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
             "language_info": {"name": "python"},

@@ -1,4 +1,5 @@
 """Checking from the panel: drift marked with its cause; progress; cancel; 409 attach."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,12 +23,19 @@ def _need_server(lab: Lab) -> None:
 
 def test_check_marks_drifted_cell_with_its_cause(page: Any, lab: Lab) -> None:
     _need_server(lab)
-    write_notebook(lab.root / "planted.ipynb", [
-        {"id": "stable", "source": "print('hello')", "outputs": _stdout("hello\n"), "execution_count": 1},
-        {"id": "random", "source": "import random\nprint(random.random())",
-         "outputs": _stdout("0.8444218515250481\n"), "execution_count": 2},
-        {"id": "sum", "source": "print(2 + 2)", "outputs": _stdout("5\n"), "execution_count": 3},
-    ])
+    write_notebook(
+        lab.root / "planted.ipynb",
+        [
+            {"id": "stable", "source": "print('hello')", "outputs": _stdout("hello\n"), "execution_count": 1},
+            {
+                "id": "random",
+                "source": "import random\nprint(random.random())",
+                "outputs": _stdout("0.8444218515250481\n"),
+                "execution_count": 2,
+            },
+            {"id": "sum", "source": "print(2 + 2)", "outputs": _stdout("5\n"), "execution_count": 3},
+        ],
+    )
     open_notebook(page, lab, "planted.ipynb")
     page.click(f"{PANEL} .jp-repro-nb-check-button")
     page.wait_for_selector(f"{PANEL} .jp-repro-nb-check[data-check-state='done']", timeout=120_000)
@@ -55,10 +63,13 @@ def test_check_marks_drifted_cell_with_its_cause(page: Any, lab: Lab) -> None:
 
 def test_running_check_attaches_shows_progress_and_cancels(page: Any, lab: Lab) -> None:
     _need_server(lab)
-    write_notebook(lab.root / "slow.ipynb", [
-        {"id": "first", "source": "x = 1", "execution_count": 1},
-        {"id": "sleep", "source": "import time\ntime.sleep(120)", "execution_count": 2},
-    ])
+    write_notebook(
+        lab.root / "slow.ipynb",
+        [
+            {"id": "first", "source": "x = 1", "execution_count": 1},
+            {"id": "sleep", "source": "import time\ntime.sleep(120)", "execution_count": 2},
+        ],
+    )
     open_notebook(page, lab, "slow.ipynb")
     # another client starts a check: the button answers 409 and the panel follows it
     started = lab.api("repro-nb/checks", "POST", {"path": "slow.ipynb"})

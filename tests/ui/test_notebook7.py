@@ -5,6 +5,7 @@ page, and side panels that are closed until opened. The plugin needs only the no
 tracker (the lab shell is optional), so it must activate there, record, and write the
 record into the notebook's metadata like it does in JupyterLab.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

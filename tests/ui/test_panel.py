@@ -1,4 +1,5 @@
 """The side panel in a real JupyterLab and Chromium: recording, markers, persistence."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,6 @@ from .helpers import (
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
-
 def test_plugin_loads_without_errors(page: Any, lab: Lab) -> None:
     write_notebook(lab.root / "empty.ipynb", ["1 + 1"])
     open_notebook(page, lab, "empty.ipynb")
@@ -37,8 +37,9 @@ def test_plugin_loads_without_errors(page: Any, lab: Lab) -> None:
     bad = [m for m in page.console_messages if "repro-nb" in m and m.startswith(("error", "pageerror", "warning"))]
     # a shared package of ours that the lab cannot satisfy (other extensions' are not ours)
     ours = json.loads((ROOT / "labextension" / "package.json").read_text())["dependencies"]
-    bad += [m for m in page.console_messages
-            if "Unsatisfied version" in m and any(f"module {name} " in m for name in ours)]
+    bad += [
+        m for m in page.console_messages if "Unsatisfied version" in m and any(f"module {name} " in m for name in ours)
+    ]
     assert not bad, "\n".join(bad)
     screenshot(page, "not-recording")
 
@@ -47,7 +48,9 @@ def test_recording_fills_panel_marks_cells_and_persists(page: Any, lab: Lab) -> 
     (lab.root / "measurements.csv").write_text("a,b\n1,2\n3,4\n")
     write_notebook(lab.root / "recorded.ipynb", RECORDED_CELLS)
     open_notebook(page, lab, "recorded.ipynb")
-    page.wait_for_function(f"() => document.querySelector('{PANEL} .jp-repro-nb-body').dataset.state === 'not-recording'")
+    page.wait_for_function(
+        f"() => document.querySelector('{PANEL} .jp-repro-nb-body').dataset.state === 'not-recording'"
+    )
 
     # %load_ext mid-session: the panel notices after the cell ran, without a reload.
     run_cell(page, 0)
@@ -102,7 +105,9 @@ def test_recording_fills_panel_marks_cells_and_persists(page: Any, lab: Lab) -> 
     # another copy, another kernel (no recorder): everything comes from the metadata
     shutil.copy(lab.root / "recorded.ipynb", lab.root / "reopened.ipynb")
     open_notebook(page, lab, "reopened.ipynb")
-    page.wait_for_function(f"() => document.querySelector('{PANEL} .jp-repro-nb-body').dataset.state === 'not-recording'")
+    page.wait_for_function(
+        f"() => document.querySelector('{PANEL} .jp-repro-nb-body').dataset.state === 'not-recording'"
+    )
     page.wait_for_selector(f"{PANEL} .jp-repro-nb-body[data-cells-recorded='2']")
     assert "jp-repro-nb-warning" in (cell_node(page, 1).get_attribute("class") or "")
     assert page.locator(f"{PANEL} .jp-repro-nb-data-item[data-path='measurements.csv']").count() == 1
@@ -121,12 +126,19 @@ def test_markers_survive_windowed_rendering(page: Any, lab: Lab) -> None:
     """A long notebook: cells far down are not in the page until scrolled to."""
     n, marked = 200, 150
     cells = [
-        {"id": f"c{i}", "source": f"x{i} = {i}", "execution_count": i + 1,
-         "metadata": {"repro_nb": _cell_record(f"c{i}", "numpy drew random numbers without a seed" if i == marked else None)}}
+        {
+            "id": f"c{i}",
+            "source": f"x{i} = {i}",
+            "execution_count": i + 1,
+            "metadata": {
+                "repro_nb": _cell_record(f"c{i}", "numpy drew random numbers without a seed" if i == marked else None)
+            },
+        }
         for i in range(n)
     ]
-    write_notebook(lab.root / "long.ipynb", cells,
-                   metadata={"repro_nb": {"schema_version": 1, "recorder": {"version": "0.1.0"}}})
+    write_notebook(
+        lab.root / "long.ipynb", cells, metadata={"repro_nb": {"schema_version": 1, "recorder": {"version": "0.1.0"}}}
+    )
     open_notebook(page, lab, "long.ipynb", kernel=False)
     page.wait_for_selector(f"{PANEL} .jp-repro-nb-body[data-cells-recorded='{n}']")
     assert page.locator(f".jp-Cell[data-windowed-list-index='{marked}']").count() == 0, "expected windowing"

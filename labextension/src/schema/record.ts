@@ -87,6 +87,10 @@ export interface DataFile {
    * for a directory: how many files its manifest hash covers
    */
   files?: number;
+  /**
+   * for a pinned directory: up to 20 files (relative to it) left out of the manifest hash because they could not be read
+   */
+  skipped?: string[];
   pinned?: boolean;
   cell_id?: string | null;
   execution_count?: number | null;
