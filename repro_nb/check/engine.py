@@ -30,7 +30,8 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 
 from ..format import record as record_mod
-from ..format.protocol import TARGET, WHOLE_RECORD_PROTOCOL, CellMessage, open_data
+from ..format.protocol import TARGET, WHOLE_RECORD_PROTOCOL, open_data
+from ..format.protocol_messages import CellMessage
 from ..format.record_types import CellRecord, NotebookRecord
 
 

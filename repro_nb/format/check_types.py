@@ -11,8 +11,10 @@ server and the reports read; ``tests/format/test_types.py`` keeps them in step w
 schema.
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, TypedDict
 
 Verdict = Literal["reproduced", "drifted", "failed", "error"]
 """A notebook's verdict: exit code 0, 1, 1, 2."""
@@ -163,13 +165,16 @@ class CauseJson(TypedDict):
     details: dict[str, Any]
 
 
-class FailureJson(TypedDict):
+class _FailureJsonRequired(TypedDict):
     kind: FailureKind
     cell_index: int | None
     ename: str
     evalue: str
     traceback: str
-    stderr: NotRequired[str]
+
+
+class FailureJson(_FailureJsonRequired, total=False):
+    stderr: str
 
 
 class CellResultJson(TypedDict):
@@ -246,15 +251,18 @@ class SummaryJson(TypedDict):
     causes: dict[str, CategoryCountJson]
 
 
-class CheckReportJson(TypedDict):
-    """The whole document ``repro-nb check --json FILE`` writes."""
-
+class _CheckReportJsonRequired(TypedDict):
     schema_version: int
     tool: ToolJson
     created_at: str
-    command: NotRequired[str | None]
     summary: SummaryJson
     notebooks: list[NotebookResultJson]
+
+
+class CheckReportJson(_CheckReportJsonRequired, total=False):
+    """The whole document ``repro-nb check --json FILE`` writes."""
+
+    command: str | None
 
 
 def root_of(kind: CauseKind, details: Mapping[str, Any], origin_index: int | None) -> str:

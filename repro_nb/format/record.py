@@ -18,11 +18,13 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ..errors import RecordError
-from .record_types import CellRecord, NotebookRecord, Sidecar
 from .versioned import JSON, Upgrade, check_valid, load_schema, upgrade_chain, validator
+
+if TYPE_CHECKING:
+    from .record_types import CellRecord, NotebookRecord, Sidecar
 
 SCHEMA_VERSION = 1
 METADATA_KEY = "repro_nb"

@@ -6,13 +6,17 @@ by the recorder and the checker. ``tests/format/test_types.py`` keeps them in st
 the schema (same members, same required ones, same enums): a schema change without a
 type change fails there.
 
-Optional members are ``NotRequired`` (and this module has no ``from __future__ import
-annotations``: with it, Python 3.11 cannot tell required members from the others at
-run time, which the consistency test reads): records come from files that older or newer
-versions may have written, and readers use ``.get``.
+Optional members are in a ``total=False`` class over a base of the required ones, not
+marked ``NotRequired``: with the annotations left unevaluated (``from __future__ import
+annotations``), making these classes costs the kernel next to nothing at ``%load_ext``,
+and Python 3.11 still knows at run time which members are required (the consistency
+test reads it). Records come from files that older or newer versions may have written: readers use
+``.get`` for optional members.
 """
 
-from typing import Any, Literal, NotRequired, TypedDict
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
 
 SeedValue = int | str | None
 UnseededKind = Literal["global-state-advanced", "generator-without-seed"]
@@ -31,62 +35,77 @@ WarningKind = Literal[
 RecorderChannel = Literal["comm", "engine", "sidecar", "api"]
 
 
-class SeedEventRecord(TypedDict):
-    """A seeding call: ``np.random.seed(42)``, ``%repro_seed 42``, ``default_rng(7)``."""
-
+class _SeedEventRecordRequired(TypedDict):
     library: str
     api: str
     value: SeedValue
-    cell_id: NotRequired[str | None]
-    execution_count: NotRequired[int | None]
 
 
-class UnseededRngRecord(TypedDict):
-    """Randomness used without a seed: a global state advanced, or a generator made without one."""
+class SeedEventRecord(_SeedEventRecordRequired, total=False):
+    """A seeding call: ``np.random.seed(42)``, ``%repro_seed 42``, ``default_rng(7)``."""
 
+    cell_id: str | None
+    execution_count: int | None
+
+
+class _UnseededRngRecordRequired(TypedDict):
     library: str
     kind: UnseededKind
-    api: NotRequired[str]
-    entropy: NotRequired[str]
-    cell_id: NotRequired[str | None]
-    execution_count: NotRequired[int | None]
 
 
-class ImportRecord(TypedDict):
-    """A top-level module a cell imported, with the distribution and version it came from."""
+class UnseededRngRecord(_UnseededRngRecordRequired, total=False):
+    """Randomness used without a seed: a global state advanced, or a generator made without one."""
 
+    api: str
+    entropy: str
+    cell_id: str | None
+    execution_count: int | None
+
+
+class _ImportRecordRequired(TypedDict):
     module: str
     distribution: str | None
     version: str | None
-    direct: NotRequired[bool]
 
 
-class DataFileRecord(TypedDict):
-    """A file (or pinned directory) read or written, with its content hash."""
+class ImportRecord(_ImportRecordRequired, total=False):
+    """A top-level module a cell imported, with the distribution and version it came from."""
 
+    direct: bool
+
+
+class _DataFileRecordRequired(TypedDict):
     path: str
     status: DataStatus
-    kind: NotRequired[DataKind]
-    size: NotRequired[int | None]
-    hash: NotRequired[str | None]
-    files: NotRequired[int]
-    skipped: NotRequired[list[str]]
-    pinned: NotRequired[bool]
-    cell_id: NotRequired[str | None]
-    execution_count: NotRequired[int | None]
 
 
-class RecordWarning(TypedDict):
-    """Something the recorder saw that a top-to-bottom re-run will not reproduce."""
+class DataFileRecord(_DataFileRecordRequired, total=False):
+    """A file (or pinned directory) read or written, with its content hash."""
 
+    kind: DataKind
+    size: int | None
+    hash: str | None
+    files: int
+    skipped: list[str]
+    pinned: bool
+    cell_id: str | None
+    execution_count: int | None
+
+
+class _RecordWarningRequired(TypedDict):
     kind: WarningKind
     message: str
-    cell_id: NotRequired[str | None]
-    execution_count: NotRequired[int | None]
-    path: NotRequired[str]
-    library: NotRequired[str]
-    old: NotRequired[str | None]
-    new: NotRequired[str | None]
+
+
+class RecordWarning(_RecordWarningRequired, total=False):
+    """Something the recorder saw that a top-to-bottom re-run will not reproduce."""
+
+    cell_id: str | None
+    execution_count: int | None
+    path: str
+    library: str
+    old: str | None
+    new: str | None
 
 
 class EnvironmentRecord(TypedDict, total=False):
@@ -100,10 +119,13 @@ class EnvironmentRecord(TypedDict, total=False):
     env: dict[str, str]
 
 
-class RecorderInfo(TypedDict):
+class _RecorderInfoRequired(TypedDict):
     version: str
-    channel: NotRequired[RecorderChannel]
-    hash_algorithm: NotRequired[str]
+
+
+class RecorderInfo(_RecorderInfoRequired, total=False):
+    channel: RecorderChannel
+    hash_algorithm: str
 
 
 class CellError(TypedDict, total=False):
@@ -111,50 +133,59 @@ class CellError(TypedDict, total=False):
     evalue: str
 
 
-class CellRecord(TypedDict):
-    """``cells[i].metadata.repro_nb``: what one execution of a cell depended on."""
-
+class _CellRecordRequired(TypedDict):
     schema_version: int
     source_hash: str
-    cell_id: NotRequired[str | None]
-    editor_uri: NotRequired[str | None]
-    execution_count: NotRequired[int | None]
-    order: NotRequired[int]
-    position: NotRequired[int | None]
-    started_at: NotRequired[str]
-    duration_s: NotRequired[float]
-    error: NotRequired[CellError | None]
-    seeds: NotRequired[list[SeedEventRecord]]
-    unseeded_rng: NotRequired[list[UnseededRngRecord]]
-    imports: NotRequired[list[ImportRecord]]
-    reads: NotRequired[list[DataFileRecord]]
-    writes: NotRequired[list[DataFileRecord]]
-    warnings: NotRequired[list[RecordWarning]]
 
 
-class NotebookRecord(TypedDict):
-    """``metadata.repro_nb``: the session as a whole."""
+class CellRecord(_CellRecordRequired, total=False):
+    """``cells[i].metadata.repro_nb``: what one execution of a cell depended on."""
 
+    cell_id: str | None
+    editor_uri: str | None
+    execution_count: int | None
+    order: int
+    position: int | None
+    started_at: str
+    duration_s: float
+    error: CellError | None
+    seeds: list[SeedEventRecord]
+    unseeded_rng: list[UnseededRngRecord]
+    imports: list[ImportRecord]
+    reads: list[DataFileRecord]
+    writes: list[DataFileRecord]
+    warnings: list[RecordWarning]
+
+
+class _NotebookRecordRequired(TypedDict):
     schema_version: int
     recorder: RecorderInfo
-    started_at: NotRequired[str]
-    updated_at: NotRequired[str]
-    environment: NotRequired[EnvironmentRecord]
-    packages: NotRequired[dict[str, str | None]]
-    seeds: NotRequired[list[SeedEventRecord]]
-    unseeded_rng: NotRequired[list[UnseededRngRecord]]
-    data: NotRequired[list[DataFileRecord]]
-    warnings: NotRequired[list[RecordWarning]]
-    cells_executed: NotRequired[int]
 
 
-class Sidecar(TypedDict):
-    """``<notebook>.repro.json``: both parts, for frontends that cannot write metadata."""
+class NotebookRecord(_NotebookRecordRequired, total=False):
+    """``metadata.repro_nb``: the session as a whole."""
 
+    started_at: str
+    updated_at: str
+    environment: EnvironmentRecord
+    packages: dict[str, str | None]
+    seeds: list[SeedEventRecord]
+    unseeded_rng: list[UnseededRngRecord]
+    data: list[DataFileRecord]
+    warnings: list[RecordWarning]
+    cells_executed: int
+
+
+class _SidecarRequired(TypedDict):
     schema_version: int
     notebook: NotebookRecord
     cells: list[CellRecord]
-    notebook_path: NotRequired[str | None]
+
+
+class Sidecar(_SidecarRequired, total=False):
+    """``<notebook>.repro.json``: both parts, for frontends that cannot write metadata."""
+
+    notebook_path: str | None
 
 
 #: The schema definition each type describes (for the consistency test and readers).

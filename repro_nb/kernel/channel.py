@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..format.protocol import PROTOCOL, TARGET, CellMessage, HelloMessage, merges_changes
-from ..format.record_types import CellRecord, RecorderChannel
+from ..format.protocol import PROTOCOL, TARGET, merges_changes
 from .recorder import Recorder
+
+if TYPE_CHECKING:
+    from ..format.protocol_messages import CellMessage, HelloMessage
+    from ..format.record_types import CellRecord, RecorderChannel
 
 
 class CommChannel:

@@ -18,10 +18,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..format.record_types import ImportRecord
 from .distributions import environment_index
+
+if TYPE_CHECKING:
+    from ..format.record_types import ImportRecord
 
 __all__ = [
     "PackageResolver",

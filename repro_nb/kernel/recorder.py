@@ -23,26 +23,13 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .._version import __version__
 from ..format import record as record_mod
 from ..format.cellcode import direct_imports
 from ..format.cells import source_hash
 from ..format.hashing import DirectoryDigest, FileDigest, FileHasher
-from ..format.record_types import (
-    CellError,
-    CellRecord,
-    DataFileRecord,
-    EnvironmentRecord,
-    ImportRecord,
-    NotebookRecord,
-    RecorderChannel,
-    RecordWarning,
-    SeedEventRecord,
-    Sidecar,
-    UnseededRngRecord,
-)
 from ..format.text import short_hash
 from .config import ReproNB
 from .environment import collect_blas, collect_env_vars, collect_environment
@@ -60,6 +47,21 @@ _OBSERVED = (
     "record_packages",
     "record_order",
 )
+
+if TYPE_CHECKING:
+    from ..format.record_types import (
+        CellError,
+        CellRecord,
+        DataFileRecord,
+        EnvironmentRecord,
+        ImportRecord,
+        NotebookRecord,
+        RecorderChannel,
+        RecordWarning,
+        SeedEventRecord,
+        Sidecar,
+        UnseededRngRecord,
+    )
 
 
 def utcnow() -> str:

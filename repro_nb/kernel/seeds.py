@@ -25,12 +25,14 @@ import numbers
 import random
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..format.record_types import SeedEventRecord, UnseededRngRecord
 from .locations import as_prefixes, library_dirs
 from .patches import Patches
 from .postimport import PostImportHook
+
+if TYPE_CHECKING:
+    from ..format.record_types import SeedEventRecord, UnseededRngRecord
 
 #: Seeds above this are stored as strings: JavaScript (the lab panel) cannot hold them.
 _JS_SAFE = 2**53
