@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--kernel", help=HELP["kernel"])
     run.add_argument("--timeout", type=float, help=HELP["timeout"])
     run.add_argument("--cwd", help="working directory (default: the notebook's directory)")
+    run.add_argument("--strict-kernel", action="store_true", default=None, help=HELP["strict_kernel"])
 
     check = sub.add_parser("check", help="re-execute notebooks in fresh kernels and report drift and its causes")
     check.add_argument("targets", nargs="+", metavar="NB|DIR")
@@ -75,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, help=HELP["jobs"])
     check.add_argument("--kernel", help=HELP["kernel"])
     check.add_argument("-q", "--quiet", action="store_true", help="only the summary table")
+    check.add_argument("--stop-on-error", action="store_true", default=None, help=HELP["stop_on_error"])
+    check.add_argument("--strict-kernel", action="store_true", default=None, help=HELP["strict_kernel"])
     check.add_argument("--progress-jsonl", action="store_true", help=argparse.SUPPRESS)  # for the server extension
     _compare_args(check)
 
@@ -122,6 +125,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         atol=getattr(args, "atol", None),
         masks=tuple(settings.masks) + tuple(args.masks) if getattr(args, "masks", None) else None,
         default_masks=getattr(args, "default_masks", None),
+        stop_on_error=getattr(args, "stop_on_error", None),
+        strict_kernel=getattr(args, "strict_kernel", None),
     )
 
 
@@ -156,8 +161,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout=settings.timeout or None,
         startup_timeout=settings.startup_timeout,
         cwd=args.cwd,
+        # as papermill does: the first error the stored notebook does not have stops the run
+        stop_on_error=True,
+        strict_kernel=settings.strict_kernel,
     )
     write_notebook(result.nb, output)
+    if result.kernel and result.kernel.substituted:
+        print(
+            f"repro-nb: kernel {result.kernel.requested!r} is not installed here; ran with {result.kernel.used!r}",
+            file=sys.stderr,
+        )
     for problem in result.record_errors:
         print(f"repro-nb: warning: {problem}", file=sys.stderr)
     if result.failure:

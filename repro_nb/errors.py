@@ -37,12 +37,20 @@ class NotebookWriteError(ReproError):
 
 
 class KernelNotFoundError(ReproError):
-    """The notebook asks for a kernel that is not installed."""
+    """The notebook asks for a kernel that is not installed, and none can stand in for it."""
 
-    def __init__(self, kernel_name: str, available: list[str]) -> None:
+    def __init__(
+        self, kernel_name: str, available: list[str], *, language: str | None = None, strict: bool = False
+    ) -> None:
         avail = ", ".join(sorted(available)) or "none"
+        if strict:
+            why = "; --strict-kernel forbids checking it with another"
+        elif language:
+            why = f"; no installed kernel runs {language}"
+        else:
+            why = ""
         super().__init__(
-            f"no such kernel: {kernel_name!r} (installed kernels: {avail}); pass --kernel NAME to use another"
+            f"no such kernel: {kernel_name!r}{why} (installed kernels: {avail}); pass --kernel NAME to use another"
         )
         self.kernel_name = kernel_name
         self.available = available

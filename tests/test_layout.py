@@ -12,12 +12,11 @@ test runs ``repro-nb check`` under ``python -X importtime`` and fails if any
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from support import FILES, ROOT
 
@@ -46,20 +45,20 @@ def part_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
-def module_name(path: Path) -> str:
-    relative = path.relative_to(ROOT).with_suffix("")
+def module_name(path: Path, root: Path = ROOT) -> str:
+    relative = path.relative_to(root).with_suffix("")
     parts = list(relative.parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def imports_of(path: Path) -> Iterator[tuple[str, int]]:
+def imports_of(path: Path, root: Path = ROOT) -> Iterator[tuple[str, int]]:
     """Every repro_nb module ``path`` imports, with the line, relative imports resolved.
 
     ``from . import x`` names a module when ``x`` is one; otherwise the package.
     """
-    module = module_name(path)
+    module = module_name(path, root)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -76,34 +75,34 @@ def imports_of(path: Path) -> Iterator[tuple[str, int]]:
                 continue
             for alias in node.names:
                 candidate = f"{target}.{alias.name}"
-                yield (candidate if _is_module(candidate) else target), node.lineno
+                yield (candidate if _is_module(candidate, root) else target), node.lineno
 
 
-def _is_module(name: str) -> bool:
-    path = ROOT.joinpath(*name.split("."))
+def _is_module(name: str, root: Path) -> bool:
+    path = root.joinpath(*name.split("."))
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file() or path.with_suffix(".c").is_file()
 
 
-def sources() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "labextension" not in p.parts)
+def sources(root: Path = ROOT) -> list[Path]:
+    return sorted(p for p in (root / "repro_nb").rglob("*.py") if "labextension" not in p.parts)
 
 
-def import_graph() -> dict[str, set[str]]:
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
-    for path in sources():
-        graph.setdefault(module_name(path), set()).update(target for target, _ in imports_of(path))
+    for path in sources(root):
+        graph.setdefault(module_name(path, root), set()).update(target for target, _ in imports_of(path, root))
     return graph
 
 
-def crossings() -> list[str]:
+def crossings(root: Path = ROOT) -> list[str]:
     """Every import that breaks :data:`ALLOWED`, as ``file:line: a imports b``."""
     found = []
-    for path in sources():
-        source = module_name(path)
-        for target, line in imports_of(path):
+    for path in sources(root):
+        source = module_name(path, root)
+        for target, line in imports_of(path, root):
             mine, theirs = part_of(source), part_of(target)
             if theirs != mine and theirs not in ALLOWED[mine]:
-                found.append(f"{path.relative_to(ROOT)}:{line}: {source} ({mine}) imports {target} ({theirs})")
+                found.append(f"{path.relative_to(root)}:{line}: {source} ({mine}) imports {target} ({theirs})")
     return found
 
 
@@ -156,17 +155,16 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
     assert cycles(import_graph()) == []
 
 
-def test_the_rules_catch_a_crossing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The checks above can fail: a planted checker → kernel import is reported."""
-    planted = PACKAGE / "check" / "_planted_for_test_layout.py"
-    planted.write_text("from ..kernel.recorder import Recorder\n", encoding="utf-8")
-    try:
-        assert any("_planted_for_test_layout" in line and "(kernel)" in line for line in crossings())
-        graph = import_graph()
-        graph["repro_nb.kernel.recorder"].add("repro_nb.check._planted_for_test_layout")
-        assert any("repro_nb.check._planted_for_test_layout" in cycle for cycle in cycles(graph))
-    finally:
-        planted.unlink()
+def test_the_rules_catch_a_crossing(tmp_path: Path) -> None:
+    """The checks above can fail: a checker → kernel import planted in a copy is reported."""
+    shutil.copytree(PACKAGE, tmp_path / "repro_nb", ignore=shutil.ignore_patterns("labextension", "__pycache__"))
+    (tmp_path / "repro_nb" / "check" / "planted.py").write_text("from ..kernel.recorder import Recorder\n")
+    assert crossings(tmp_path) == [
+        "repro_nb/check/planted.py:1: repro_nb.check.planted (check) imports repro_nb.kernel.recorder (kernel)"
+    ]
+    graph = import_graph(tmp_path)
+    graph["repro_nb.kernel.recorder"].add("repro_nb.check.planted")
+    assert any("repro_nb.check.planted" in cycle for cycle in cycles(graph))
 
 
 def test_the_checker_process_imports_no_kernel_module(tmp_path: Path) -> None:

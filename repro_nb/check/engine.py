@@ -26,6 +26,7 @@ from typing import Any
 
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 
@@ -51,6 +52,12 @@ class ExecutionObserver:
     record_errors: list[str] = field(default_factory=list)
     #: called with (cell index, number of cells) as each cell starts; must not raise
     on_cell_start: Callable[[int, int], None] | None = None
+    #: the client ran every cell (papermill raises afterwards for any error output)
+    completed: bool = False
+    #: a cell raised and errors were not allowed: execution stopped there
+    stopped: bool = False
+    #: the last lines the kernel wrote to its stderr, kept out of the check's own output
+    kernel_stderr: str = ""
 
 
 def _setup_code(notebook_path: str | None, cell_ids: list[str]) -> str:
@@ -90,11 +97,23 @@ class RecordingClient(NotebookClient):
         self._comm_id = uuid.uuid4().hex
         self._executing_cell_id: str | None = None
         self._ipc_dir: str | None = None
+        self._kernel_stderr: Any = None
 
     def create_kernel_manager(self) -> Any:
         km = super().create_kernel_manager()
         self._ipc_dir = use_ipc(km)
         return km
+
+    async def async_start_new_kernel(self, **kwargs: Any) -> None:
+        # The kernel's stderr ("KeyboardInterrupt caught in kernel", "No handler found for
+        # comm target", debugger warnings) is not the check's output: it goes to an
+        # anonymous file, and is shown only where it explains a failure.
+        if "stderr" not in kwargs:
+            self._kernel_stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in cleanup
+            kwargs["stderr"] = self._kernel_stderr
+        await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
 
     async def _async_cleanup_kernel(self) -> None:
         try:
@@ -102,6 +121,8 @@ class RecordingClient(NotebookClient):
         finally:
             remove_ipc_dir(self._ipc_dir)
             self._ipc_dir = None
+            self.observer.kernel_stderr = _tail(self._kernel_stderr)
+            self._kernel_stderr = None
 
     # nbclient binds the synchronous twin to its own coroutine at class creation
     _cleanup_kernel = run_sync(_async_cleanup_kernel)
@@ -165,6 +186,10 @@ class RecordingClient(NotebookClient):
         self._executing_cell_id = cell.get("id")
         try:
             result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except CellExecutionError:
+            # papermill's client catches this and stops quietly: remember that it did
+            self.observer.stopped = True
+            raise
         finally:
             self._executing_cell_id = None
         if cell.cell_type == "code" and cell.source.strip():
@@ -232,7 +257,28 @@ class ReproEngine(NBClientEngine):  # type: ignore[misc]  # papermill is untyped
             stderr_file=stderr_file,
             **kwargs,
         )
-        return client.execute()
+        nb = client.execute()
+        observer.completed = not observer.stopped
+        return nb
+
+
+#: Kernel stderr lines kept to explain a failure.
+_STDERR_LINES = 20
+
+
+def _tail(handle: Any) -> str:
+    """The last lines written to a kernel's stderr file, which is closed (and so deleted)."""
+    if handle is None:
+        return ""
+    try:
+        handle.seek(0)
+        text = handle.read().decode("utf-8", "replace")
+    except (OSError, ValueError):
+        text = ""
+    finally:
+        with contextlib.suppress(OSError):
+            handle.close()
+    return "\n".join(text.strip().splitlines()[-_STDERR_LINES:])
 
 
 # ------------------------------------------------------------------ kernel sockets

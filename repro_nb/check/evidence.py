@@ -9,13 +9,16 @@ reached, what is on disk now. Pure functions over records: nothing here runs a k
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from ..format.cells import cell_source, source_hash
 from ..format.check_types import DataDriftJson, DataDriftStatus, PackageDriftJson
 from ..format.record import Record
+from ..format.record_types import CellRecord
 from .environment_diff import EnvironmentDifference, compare_environments
+from .kernels import KernelChoice
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,112 @@ class Evidence:
     environment: list[EnvironmentDifference]
     #: index in the re-run notebook → index in the stored notebook
     index_map: Mapping[int, int] = field(default_factory=dict)
+    modules: list[ModuleDrift] = field(default_factory=list)
+    env_vars: list[EnvVarDrift] = field(default_factory=list)
+    edited: list[EditedCell] = field(default_factory=list)
+    kernel: KernelChoice | None = None
+    #: the re-run notebook's cells (its outputs and errors), when there was a run
+    executed_cells: Sequence[Mapping[str, Any]] = ()
+
+
+@dataclass(frozen=True)
+class ModuleDrift:
+    """A local module the record names whose source changed or vanished since."""
+
+    module: str
+    path: str
+    status: Literal["changed", "missing"]
+    old_hash: str | None
+    new_hash: str | None
+    imported_by: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class EnvVarDrift:
+    """An environment variable a cell reads that is set now and was not then, or the reverse."""
+
+    name: str
+    was_set: bool
+    is_set: bool
+    read_by: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class EditedCell:
+    """A cell whose source differs from the source its stored outputs were made from."""
+
+    index: int
+    old_hash: str
+    new_hash: str
+
+
+def module_drift(old: Record | None, base_dir: str) -> list[ModuleDrift]:
+    """Recorded local modules whose source file has another hash now, or is gone.
+
+    Hashed here, in the checker, with the algorithm the record used: a module changes
+    the cells that import it even when the re-run imports it from elsewhere.
+    """
+    if old is None:
+        return []
+    recorded: dict[str, tuple[str, str | None, set[int]]] = {}
+    for index, cell in sorted(old.cells.items()):
+        for item in cell.get("local_modules", []):
+            entry = recorded.setdefault(item["path"], (item["module"], item.get("hash"), set()))
+            entry[2].add(index)
+    drift = []
+    for path, (module, old_hash, readers) in recorded.items():
+        absolute = path if os.path.isabs(path) else os.path.join(base_dir, path)
+        if not os.path.exists(absolute):
+            drift.append(ModuleDrift(module, path, "missing", old_hash, None, tuple(sorted(readers))))
+            continue
+        new_hash = _hash_like(absolute, old_hash)
+        if old_hash and new_hash and new_hash != old_hash:
+            drift.append(ModuleDrift(module, path, "changed", old_hash, new_hash, tuple(sorted(readers))))
+    return drift
+
+
+def _hash_like(path: str, recorded: str | None) -> str | None:
+    from ..format.hashing import FileHasher, available_algorithms
+
+    algorithm = (recorded or "").partition(":")[0]
+    if algorithm not in available_algorithms():
+        return None
+    return FileHasher(algorithm).hash_file(path).hash
+
+
+def env_var_drift(old: Record | None, new: Record | None, index_map: Mapping[int, int]) -> list[EnvVarDrift]:
+    """Variables the cells read, set when recorded and unset in the re-run, or the reverse."""
+    if old is None or new is None:
+        return []
+    then = _env_reads(old.cells.items())
+    now = _env_reads((index_map.get(i, i), c) for i, c in new.cells.items())
+    drift = []
+    for name, (was_set, readers) in sorted(then.items()):
+        if name in now and now[name][0] != was_set:
+            drift.append(EnvVarDrift(name, was_set, now[name][0], tuple(sorted(readers))))
+    return drift
+
+
+def _env_reads(cells: Iterable[tuple[int, CellRecord]]) -> dict[str, tuple[bool, set[int]]]:
+    found: dict[str, tuple[bool, set[int]]] = {}
+    for index, cell in cells:
+        for item in cell.get("env_vars", []):
+            entry = found.setdefault(item["name"], (bool(item["set"]), set()))
+            entry[1].add(index)
+    return found
+
+
+def edited_cells(old: Record | None, cells: Sequence[Mapping[str, Any]]) -> list[EditedCell]:
+    """Cells whose source hash differs from the recorded one: their stored outputs are stale."""
+    if old is None:
+        return []
+    edited = []
+    for index, record in sorted(old.cells.items()):
+        if 0 <= index < len(cells):
+            now = source_hash(cell_source(cells[index]))
+            if record.get("source_hash") and record["source_hash"] != now:
+                edited.append(EditedCell(index, record["source_hash"], now))
+    return edited
 
 
 def _reads(record: Record | None) -> dict[str, list[tuple[int, str | None, str]]]:

@@ -17,3 +17,7 @@ class CheckOptions:
     kernel_name: str | None = None
     """A kernel to run instead of the notebook's own kernelspec."""
     compare: CompareOptions = field(default_factory=CompareOptions)
+    stop_on_error: bool = False
+    """Stop at the first error the stored notebook does not have, instead of going on."""
+    strict_kernel: bool = False
+    """Refuse to check with another kernel of the same language when the notebook's is missing."""

@@ -26,7 +26,18 @@ from ..format.cells import has_code
 from ..format.check_types import CellOutcome, FailureJson, Verdict
 from ..format.files import read_notebook
 from ..format.record import Record, read_record
-from .evidence import DataDrift, Evidence, data_drift, environment_drift, missing_data, package_drift
+from .causes.consequences import find_consequences
+from .evidence import (
+    DataDrift,
+    Evidence,
+    data_drift,
+    edited_cells,
+    env_var_drift,
+    environment_drift,
+    missing_data,
+    module_drift,
+    package_drift,
+)
 from .explain import explain_cell
 from .options import CheckOptions
 from .results import CellResult, NotebookResult
@@ -50,12 +61,12 @@ def check_notebook(
     except ReproError as exc:
         return NotebookResult(path, "error", message=str(exc), duration_s=time.perf_counter() - start)
     if not has_code(stored.cells):
-        # Nothing can drift, so "reproduced" would be a pass for a notebook nobody ran
-        # (an empty file saved by mistake, a notebook whose cells were cleared).
+        # Markdown only (a course's reading, a README notebook): nothing can drift, and a
+        # directory check must not fail because one notebook has no code.
         return NotebookResult(
             path,
-            "error",
-            message=f"{path} has no code to run: nothing to reproduce",
+            "reproduced",
+            message="no code cells: nothing to reproduce",
             has_record=old is not None,
             stored=stored,
             duration_s=time.perf_counter() - start,
@@ -68,6 +79,8 @@ def check_notebook(
             timeout=opts.timeout,
             startup_timeout=opts.startup_timeout,
             on_cell_start=on_cell_start,
+            stop_on_error=opts.stop_on_error,
+            strict_kernel=opts.strict_kernel,
         )
     except ReproError as exc:
         return NotebookResult(
@@ -172,6 +185,11 @@ def evaluate(
         packages=package_drift(old, new),
         environment=environment_drift(old, new),
         index_map=index_map,
+        modules=module_drift(old, base_dir),
+        env_vars=env_var_drift(old, new, index_map),
+        edited=edited_cells(old, stored.cells),
+        kernel=run.kernel,
+        executed_cells=executed.cells,
     )
     failure = run.failure.to_json() if run.failure else None
     failed_stored_index = (
@@ -182,9 +200,9 @@ def evaluate(
         failed_stored_index = run.failure.cell_index if run.failure.cell_index is not None else -1
     cells = _cell_results(stored, comparison, run, failure, failed_stored_index, evidence)
     verdict: Verdict
-    if run.failure:
+    if run.failure or any(c.status == "failed" for c in cells):
         verdict = "failed"
-    elif any(c.status in ("drifted", "failed") for c in cells) or any(d.status != "unrecorded" for d in data):
+    elif any(c.status == "drifted" for c in cells) or any(d.status != "unrecorded" for d in data):
         verdict = "drifted"
     else:
         verdict = "reproduced"
@@ -204,6 +222,7 @@ def evaluate(
         run_status=run.status,
         duration_s=run.duration_s,
         warnings=warnings,
+        kernel=run.kernel,
         stored=stored,
         executed=executed,
     )
@@ -232,23 +251,51 @@ def _cell_results(
             diffs=cmp.diffs,
             skip_reason=cmp.skip_reason,
         )
-        if failed_index is not None and index is not None:
+        if failed_index is not None and index is not None and index >= failed_index:
             if index == failed_index:
                 result.status = "failed"
                 result.failure = failure
-            elif index > failed_index and result.status not in ("skipped",):
+            elif result.status not in ("skipped",):
                 result.status = "not-run"
                 result.diffs = ()
-        if result.status in ("drifted", "failed") and index is not None:
-            result.causes = explain_cell(index, cmp, result.failure, evidence)
+        elif result.status == "failed" and cmp.actual_index is not None:
+            # The run went on past it: the failure is the cell's new or changed error output.
+            result.failure = _error_failure(run.nb.cells[cmp.actual_index], cmp.actual_index)
         results.append(result)
+    failed = [(r.index, r.failure) for r in results if r.status == "failed" and r.index is not None]
+    consequences = find_consequences(failed, stored.cells)
+    for result, cmp in zip(results, comparison.cells):
+        if result.index is None or result.status not in ("drifted", "failed"):
+            continue
+        consequence = consequences.get(result.index)
+        # One cause for a cell that failed only because an earlier one did.
+        result.causes = (
+            [consequence.cause()] if consequence else explain_cell(result.index, cmp, result.failure, evidence)
+        )
     return results
 
 
+def _error_failure(cell: Any, actual_index: int) -> FailureJson | None:
+    """A failed cell's error, from the error output the re-run stored in it."""
+    error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+    if error is None:
+        return None
+    return CellFailure(
+        "error",
+        actual_index,
+        str(error.get("ename", "")),
+        str(error.get("evalue", "")),
+        short_traceback(list(error.get("traceback", []))),
+    ).to_json()
+
+
 def _status(cmp: CellComparison, stored_cell: Any) -> CellOutcome:
-    """The comparison's outcome, unless the stored cell never ran: nothing to reproduce then."""
+    """The comparison's outcome, unless the stored cell never ran: nothing to reproduce then.
+
+    A new error still fails such a cell: the notebook does not run top to bottom.
+    """
     if (
-        cmp.status in ("drifted", "failed")
+        cmp.status == "drifted"
         and stored_cell is not None
         and stored_cell.get("execution_count") is None
         and not stored_cell.get("outputs")
@@ -267,7 +314,9 @@ def _message(verdict: Verdict, cells: Sequence[CellResult], data: Sequence[DataD
     if drifted:
         parts.append(f"{drifted} of {compared} cells drifted")
     if failed:
-        parts.append(f"{failed} cell(s) failed")
+        consequences = sum(c.status == "failed" and any(k.kind == "consequence" for k in c.causes) for c in cells)
+        also = f" ({consequences} only because an earlier cell failed)" if consequences else ""
+        parts.append(f"{failed} cell(s) failed{also}")
     if run.failure:
         not_run = sum(c.status == "not-run" for c in cells)
         reason = "" if failed else f": {run.failure.ename}: {run.failure.evalue}".rstrip(": ")

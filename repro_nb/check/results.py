@@ -14,7 +14,6 @@ from ..format.check_types import (
     CellOutcome,
     CellResultJson,
     FailureJson,
-    KernelJson,
     NotebookResultJson,
     RunStatus,
     Verdict,
@@ -22,24 +21,10 @@ from ..format.check_types import (
 from .causes import Cause
 from .environment_diff import EnvironmentDifference
 from .evidence import DataDrift, PackageDrift
+from .kernels import KernelChoice
 
 #: The exit code of each verdict (the CLI's; the worst notebook decides).
 EXIT_CODES: dict[Verdict, int] = {"reproduced": 0, "drifted": 1, "failed": 1, "error": 2}
-
-
-@dataclass(frozen=True)
-class KernelChoice:
-    """The kernel a notebook asked for and the one it was checked with."""
-
-    requested: str | None
-    used: str | None
-
-    @property
-    def substituted(self) -> bool:
-        return self.requested is not None and self.used is not None and self.requested != self.used
-
-    def to_json(self) -> KernelJson:
-        return {"requested": self.requested, "used": self.used, "substituted": self.substituted}
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Execute a notebook headless in a fresh kernel, with the recorder: one straight pipeline.
 
-load → check the kernel exists → execute through papermill's ``repro`` engine → classify
-what went wrong (error, timeout, dead kernel) → return. Writing the result is the
-caller's business (:func:`repro_nb.format.files.write_notebook`, atomic).
+load → choose the kernel (its own, or one of its language) → execute through papermill's
+``repro`` engine → classify how it ended (ran through, stopped at an error, timeout,
+dead kernel) → return. Writing the result is the caller's business
+(:func:`repro_nb.format.files.write_notebook`, atomic).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Any
 
 import nbformat
 
-from ..errors import KernelNotFoundError
+from ..compare.model import RAISES_EXCEPTION_TAG
 from ..format.check_types import FailureJson, FailureKind, RunStatus
 from ..format.files import read_notebook
 from ..format.text import strip_ansi
 from .engine import ExecutionObserver
+from .kernels import KernelChoice, choose_kernel
 
 
 @dataclass
@@ -34,15 +36,20 @@ class CellFailure:
     ename: str = ""
     evalue: str = ""
     traceback: str = ""
+    stderr: str = ""
+    """The kernel's last lines on stderr, when they explain the failure (a dead kernel)."""
 
     def to_json(self) -> FailureJson:
-        return {
+        failure: FailureJson = {
             "kind": self.kind,
             "cell_index": self.cell_index,
             "ename": self.ename,
             "evalue": self.evalue,
             "traceback": self.traceback,
         }
+        if self.stderr:
+            failure["stderr"] = self.stderr
+        return failure
 
 
 @dataclass
@@ -51,23 +58,14 @@ class RunResult:
     status: RunStatus
     duration_s: float
     failure: CellFailure | None = None
+    """Set when the run stopped before the end (a timeout, a dead kernel, --stop-on-error)."""
     executed: list[int] = field(default_factory=list)
     record_errors: list[str] = field(default_factory=list)
+    kernel: KernelChoice | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
-
-
-def kernel_for(nb: nbformat.NotebookNode, override: str | None = None) -> str:
-    """The kernel to run: ``override``, else the notebook's kernelspec; must be installed."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    name = override or nb.metadata.get("kernelspec", {}).get("name") or "python3"
-    available = KernelSpecManager().find_kernel_specs()
-    if name not in available:
-        raise KernelNotFoundError(name, list(available))
-    return name
 
 
 def run_notebook(
@@ -80,12 +78,20 @@ def run_notebook(
     startup_timeout: float = 60,
     cwd: str | None = None,
     on_cell_start: Callable[[int, int], None] | None = None,
+    stop_on_error: bool = False,
+    strict_kernel: bool = False,
 ) -> RunResult:
     """Execute a notebook top to bottom in a fresh kernel with the recorder loaded.
 
     ``notebook_path`` is where the notebook lives for the user (the recorder makes data
     paths relative to its directory, and it is the default working directory), even
     when what runs is a copy.
+
+    The run goes on after a cell raises, as the author's session did, so that every cell
+    is judged: the comparison tells an error the author kept from a new one. With
+    ``stop_on_error`` it stops at the first error the stored notebook does not have (a
+    cell tagged ``raises-exception`` or holding a stored error may raise). A timeout or a
+    dead kernel always stops it.
     """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -96,7 +102,8 @@ def run_notebook(
         nb = read_notebook(nb_or_path)
     else:
         nb = copy.deepcopy(nb_or_path)
-    kernel = kernel_for(nb, kernel_name)
+    kernel = choose_kernel(nb.metadata, kernel_name, strict=strict_kernel)
+    tagged = _tag_stored_errors(nb) if stop_on_error else []
     abs_path = os.path.abspath(notebook_path) if notebook_path else None
     workdir = cwd or (os.path.dirname(abs_path) if abs_path else os.getcwd())
     observer = ExecutionObserver(notebook_path=abs_path, on_cell_start=on_cell_start)
@@ -109,22 +116,26 @@ def run_notebook(
             None,
             parameters=parameters or None,
             engine_name="repro",
-            kernel_name=kernel,
+            kernel_name=kernel.used,
             progress_bar=False,
             start_timeout=_whole_seconds(startup_timeout),
             execution_timeout=_whole_seconds(timeout) if timeout else None,
             cwd=workdir,
             repro_observer=observer,
+            allow_errors=not stop_on_error,
         )
     except PapermillExecutionError as exc:
+        # papermill raises for any error output once execution is over; only a run that
+        # did not get to the end stopped at it.
         result_nb = observer.nb
-        failure = CellFailure(
-            "error",
-            _failed_index(observer, exc.cell_index - 1 if exc.cell_index else None),
-            exc.ename,
-            exc.evalue,
-            short_traceback(exc.traceback),
-        )
+        if not observer.completed:
+            failure = CellFailure(
+                "error",
+                _failed_index(observer, exc.cell_index - 1 if exc.cell_index else None),
+                exc.ename,
+                exc.evalue,
+                short_traceback(exc.traceback),
+            )
     except CellTimeoutError as exc:
         result_nb = observer.nb
         failure = CellFailure(
@@ -135,16 +146,25 @@ def run_notebook(
         )
     except DeadKernelError as exc:
         result_nb = observer.nb
-        failure = CellFailure("dead-kernel", observer.current_index, "DeadKernelError", _dead_kernel_message(exc))
+        failure = CellFailure(
+            "dead-kernel",
+            observer.current_index,
+            "DeadKernelError",
+            _dead_kernel_message(exc),
+            stderr=observer.kernel_stderr,
+        )
     except RuntimeError as exc:  # kernel failed to start, or died during start-up
         if observer.nb is None:
             raise
         result_nb = observer.nb
-        failure = CellFailure("kernel-failed", observer.current_index, type(exc).__name__, str(exc))
+        failure = CellFailure(
+            "kernel-failed", observer.current_index, type(exc).__name__, str(exc), stderr=observer.kernel_stderr
+        )
     duration = time.perf_counter() - start
     if result_nb is None:
         result_nb = nb
     _strip_papermill_noise(result_nb)
+    _untag(result_nb, tagged)
     return RunResult(
         nb=result_nb,
         status=failure.kind if failure else "ok",
@@ -152,7 +172,41 @@ def run_notebook(
         failure=failure,
         executed=list(observer.executed),
         record_errors=list(observer.record_errors),
+        kernel=kernel,
     )
+
+
+def _tag_stored_errors(nb: nbformat.NotebookNode) -> list[str]:
+    """Tag cells whose stored outputs hold an error ``raises-exception``, for nbclient.
+
+    papermill clears every output before it runs a cell, so the stored error is seen here
+    or not at all. Returns the ids of the cells tagged, to take the tags off afterwards.
+    """
+    tagged: list[str] = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if RAISES_EXCEPTION_TAG in tags or not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            continue
+        if not cell.get("id"):
+            cell["id"] = f"repro-nb-{len(tagged)}"
+        tags.append(RAISES_EXCEPTION_TAG)
+        tagged.append(cell["id"])
+    return tagged
+
+
+def _untag(nb: nbformat.NotebookNode, tagged: list[str]) -> None:
+    wanted = set(tagged)
+    for cell in nb.cells:
+        if cell.get("id") in wanted:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if RAISES_EXCEPTION_TAG in tags:
+                tags.remove(RAISES_EXCEPTION_TAG)
+            if not tags:
+                cell["metadata"].pop("tags", None)
+            if str(cell.get("id", "")).startswith("repro-nb-"):
+                cell.pop("id", None)
 
 
 def _whole_seconds(seconds: float) -> int:

@@ -41,7 +41,14 @@ HELP: dict[str, str] = {
     "masks": "extra regular expressions whose matches are volatile output (replaced before comparing)",
     "default_masks": "apply the built-in masks (timestamps, addresses, timings, progress bars, temp paths)",
     "disable_masks": "names of built-in masks to switch off",
-    "image_pixel_tolerance": "per-channel difference (0-255) below which two pixels count as equal",
+    "image_pixel_tolerance": "per-channel difference (0-255) within which two pixels of a picture look the same "
+    "(default 64: forgives anti-aliasing and re-encoding noise)",
+    "image_shift_tolerance": "pixels a detail of a picture may move before it counts as moved (default 1)",
+    "image_size_tolerance": "pixels a picture may grow or shrink in each direction and still be aligned and compared "
+    "(default 2: a formula or a font rendered a pixel larger)",
+    "image_min_changed_pixels": "changed pixels a picture needs before it counts as drifted (default 4)",
+    "stop_on_error": "stop at the first error the stored notebook does not have, instead of running every cell",
+    "strict_kernel": "refuse a notebook whose kernel is not installed, instead of checking it with one of its language",
     "skip": "glob patterns of notebook paths not to check",
     "skip_tags": "cell tags whose outputs are not compared (repro-skip and nbval-ignore-output always are)",
     "jobs": "notebooks checked in parallel, each in its own kernel",
@@ -58,7 +65,12 @@ class Settings:
     masks: tuple[str, ...] = ()
     default_masks: bool = True
     disable_masks: tuple[str, ...] = ()
-    image_pixel_tolerance: int = 0
+    image_pixel_tolerance: int = 64
+    image_shift_tolerance: int = 1
+    image_size_tolerance: int = 2
+    image_min_changed_pixels: int = 4
+    stop_on_error: bool = False
+    strict_kernel: bool = False
     skip: tuple[str, ...] = ()
     skip_tags: tuple[str, ...] = ()
     jobs: int = 1
@@ -70,7 +82,7 @@ class Settings:
         return _validated(replace(self, **given)) if given else self
 
     def compare_options(self) -> CompareOptions:
-        from ..compare.model import CompareOptions, Tolerance
+        from ..compare.model import CompareOptions, ImageTolerance, Tolerance
         from ..compare.normalize import NormalizerSet
 
         try:
@@ -82,7 +94,12 @@ class Settings:
         return CompareOptions(
             tolerance=Tolerance(rtol=self.rtol, atol=self.atol),
             normalizers=normalizers,
-            image_pixel_tolerance=self.image_pixel_tolerance,
+            image=ImageTolerance(
+                pixel=self.image_pixel_tolerance,
+                shift=self.image_shift_tolerance,
+                size=self.image_size_tolerance,
+                min_changed=self.image_min_changed_pixels,
+            ),
             skip_tags=frozenset({"repro-skip", "nbval-ignore-output", *self.skip_tags}),
         )
 
@@ -94,6 +111,8 @@ class Settings:
             startup_timeout=self.startup_timeout,
             kernel_name=self.kernel,
             compare=self.compare_options(),
+            stop_on_error=self.stop_on_error,
+            strict_kernel=self.strict_kernel,
         )
 
 
@@ -107,6 +126,11 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "default_masks": (bool,),
     "disable_masks": (list,),
     "image_pixel_tolerance": (int,),
+    "image_shift_tolerance": (int,),
+    "image_size_tolerance": (int,),
+    "image_min_changed_pixels": (int,),
+    "stop_on_error": (bool,),
+    "strict_kernel": (bool,),
     "skip": (list,),
     "skip_tags": (list,),
     "jobs": (int,),
@@ -157,6 +181,9 @@ def _validated(settings: Settings) -> Settings:
         raise ConfigError("jobs must be at least 1")
     if not 0 <= settings.image_pixel_tolerance <= 255:
         raise ConfigError("image_pixel_tolerance must be between 0 and 255")
+    for name in ("image_shift_tolerance", "image_size_tolerance", "image_min_changed_pixels"):
+        if not 0 <= getattr(settings, name) <= 1000:
+            raise ConfigError(f"{name} must be between 0 and 1000")
     if settings.masks:
         # Fail where the configuration is read, naming the pattern, not in the middle of
         # a check (or once per notebook in the pytest plugin).

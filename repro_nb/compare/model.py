@@ -14,6 +14,20 @@ INJECTED_PARAMETERS_TAG = "injected-parameters"
 NBVAL_MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP")
 PIXEL_MIMES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+#: Representations that are code for the browser, not results: never compared.
+FRONTEND_MIMES = frozenset(
+    {
+        "application/javascript",
+        "text/javascript",
+        "application/vnd.jupyter.widget-state+json",
+        "application/vnd.bokehjs_load.v0+json",
+        "application/vnd.bokehjs_exec.v0+json",
+        "application/vnd.holoviews_load.v0+json",
+        "application/vnd.holoviews_exec.v0+json",
+    }
+)
+#: nbclient's tag for a cell that is expected to raise.
+RAISES_EXCEPTION_TAG = "raises-exception"
 
 MAX_EXCERPT_CHARS = 4_000
 """Excerpt kept of each side of a differing text; the full length is recorded."""
@@ -53,13 +67,28 @@ class Tolerance:
 
 
 @dataclass(frozen=True)
+class ImageTolerance:
+    """What a re-rendered picture may do without counting as drift (see :mod:`.images`)."""
+
+    pixel: int = 64
+    """Per-channel difference (0-255) within which two pixels look the same: anti-aliasing
+    of an edge that moved by half a pixel changes its pixels by up to ~60."""
+    shift: int = 1
+    """Pixels a detail may move before it counts as moved."""
+    size: int = 2
+    """Pixels a picture may grow or shrink in each direction; beyond this, its size changed."""
+    min_changed: int = 4
+    """Changed pixels below this many are noise."""
+
+
+@dataclass(frozen=True)
 class CompareOptions:
     """What counts as drift. Immutable, so one instance can serve many comparisons."""
 
     tolerance: Tolerance = Tolerance()
     normalizers: NormalizerSet = field(default_factory=default_normalizer_set)
-    image_pixel_tolerance: int = 0
-    """Per-channel absolute difference (0-255) below which two pixels are equal."""
+    image: ImageTolerance = ImageTolerance()
+    """How different two renderings of a picture may look before they count as drift."""
     skip_tags: frozenset[str] = frozenset({"repro-skip", "nbval-ignore-output"})
 
 

@@ -227,6 +227,13 @@ BUILTIN_MASKS: tuple[Normalizer, ...] = (
         "-",
         probe=r"-[0-9a-fA-F]{4}-[14][0-9a-fA-F]{3}-[89abAB]",
     ),
+    # Ids that HTML outputs generate afresh in every session: pandas Styler tables
+    # (``T_1a2b3``), Bokeh models (``"p1042"``), Altair/Vega charts and hex element ids
+    # (matplotlib's nbagg, plotly). Only in the attribute or selector where they occur.
+    _mask("html-id", r"(?:(?<=#)T_[0-9a-f]{5}\b|\bT_[0-9a-f]{5}(?=[_\"']))", "T_<ID>", "T_", probe=r"T_[0-9a-f]{5}"),
+    _mask("html-id", r"(?<=[\"'])p\d{4,}(?=[\"'])", "p<ID>", '"p', "'p", probe=r"[\"']p\d{4}"),
+    _mask("html-id", r"(?<=altair-viz-)[0-9a-f]{32}\b", "<ID>", "altair-viz-"),
+    _mask("html-id", r"(?<=\bid=[\"'])[0-9a-f]{32}(?=[\"'])", "<ID>", "id=", probe=r"id=[\"'][0-9a-f]{32}"),
     _mask(
         "address",
         r"\b0x[0-9a-fA-F]{8,16}\b",

@@ -8,7 +8,14 @@ from typing import Any
 from ..format.cells import cell_source
 from ..format.check_types import CompareOutcome
 from .matching import CellPair, cell_tags, match_code_cells
-from .model import NBVAL_MARKERS, CellComparison, CompareOptions, NotebookComparison, OutputDiff
+from .model import (
+    NBVAL_MARKERS,
+    RAISES_EXCEPTION_TAG,
+    CellComparison,
+    CompareOptions,
+    NotebookComparison,
+    OutputDiff,
+)
 from .outputs import compare_outputs, error_diffs
 
 
@@ -50,15 +57,17 @@ def _compare_pair(
         status: CompareOutcome = "failed" if errors else "skipped"
         return CellComparison(e_index, a_index, cell_id, status, errors, skip_reason)
     diffs = compare_outputs(expected_outputs, actual_outputs, options)
-    return CellComparison(e_index, a_index, cell_id, _status_of(diffs), diffs)
+    expects_error = RAISES_EXCEPTION_TAG in cell_tags(expected_cell) or RAISES_EXCEPTION_TAG in cell_tags(actual_cell)
+    return CellComparison(e_index, a_index, cell_id, _status_of(diffs, expects_error), diffs)
 
 
 def _cell_id(cell: Mapping[str, Any] | None) -> str | None:
     return str(cell["id"]) if cell is not None and cell.get("id") else None
 
 
-def _status_of(diffs: Sequence[OutputDiff]) -> CompareOutcome:
-    if any(diff.kind == "error" for diff in diffs):
+def _status_of(diffs: Sequence[OutputDiff], expects_error: bool = False) -> CompareOutcome:
+    """A new or changed error fails the cell, unless it is tagged to raise (then it drifted)."""
+    if not expects_error and any(diff.kind == "error" for diff in diffs):
         return "failed"
     return "drifted" if diffs else "reproduced"
 

@@ -11,6 +11,7 @@ from typing import Any
 from ..format.text import strip_ansi
 from .images import compare_images
 from .model import (
+    FRONTEND_MIMES,
     MAX_TRACEBACK_LINES,
     PIXEL_MIMES,
     WIDGET_VIEW_MIME,
@@ -113,8 +114,8 @@ def _rich_diffs(
     actual_outputs: Sequence[Mapping[str, Any]],
     options: CompareOptions,
 ) -> list[OutputDiff]:
-    expected_rich = _indexed(expected_outputs, ("execute_result", "display_data"))
-    actual_rich = _indexed(actual_outputs, ("execute_result", "display_data"))
+    expected_rich = [item for item in _indexed(expected_outputs, _RICH) if _data(item[1])]
+    actual_rich = [item for item in _indexed(actual_outputs, _RICH) if _data(item[1])]
     diffs: list[OutputDiff] = []
     for e_item, a_item in _align_rich(expected_rich, actual_rich):
         if a_item is None and e_item is not None:
@@ -129,6 +130,7 @@ def _rich_diffs(
 
 
 IndexedOutput = tuple[int, Mapping[str, Any]]
+_RICH = ("execute_result", "display_data")
 
 
 def _indexed(outputs: Sequence[Mapping[str, Any]], types: tuple[str, ...]) -> list[IndexedOutput]:
@@ -152,8 +154,18 @@ def _align_rich(
 
 
 def _data(output: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An output's representations, without the code for the browser (:data:`FRONTEND_MIMES`).
+
+    ``%matplotlib notebook``, Bokeh and HoloViews display JavaScript that loads or wires
+    up their widgets: code whose bytes change with every session, not a result. An
+    output that holds nothing else is not compared at all.
+    """
     data = output.get("data", {})
-    return data if isinstance(data, Mapping) else {}
+    if not isinstance(data, Mapping):
+        return {}
+    if FRONTEND_MIMES.isdisjoint(data):
+        return data
+    return {mime: value for mime, value in data.items() if mime not in FRONTEND_MIMES}
 
 
 def _main_mime(output: Mapping[str, Any]) -> str | None:

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-__all__ = ["defined_names", "direct_imports", "parse_cell"]
+__all__ = ["defined_names", "direct_imports", "env_var_reads", "parse_cell", "used_names"]
 
 
 #: Cell magics whose body is Python run as usual; any other cell magic (``%%bash``,
@@ -206,3 +206,37 @@ def _imports_by_regex(source: str) -> Iterable[str]:
                 top = name.partition(".")[0]
                 if top.isidentifier():
                     yield top
+
+
+def used_names(source: str) -> set[str]:
+    """Names a cell reads (loads), anywhere in it: what it needs from the cells before it."""
+    tree = parse_cell(source)
+    if tree is None:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+#: ``os.environ["X"]``, ``os.environ.get("X")``, ``environ.get('X')``, ``os.getenv("X")``,
+#: ``getenv("X")``: the ways code reads a variable by a literal name.
+_ENV_READ = re.compile(
+    r"""\benviron\s*\[\s*(['"])([^'"\\]+)\1\s*\]"""
+    r"""|\benviron\s*\.\s*(?:get|pop|setdefault)\s*\(\s*(['"])([^'"\\]+)\3"""
+    r"""|\bgetenv\s*\(\s*(['"])([^'"\\]+)\5"""
+)
+
+
+def env_var_reads(source: str) -> list[str]:
+    """Names of the environment variables a cell's code reads by a literal name, in order.
+
+    Read from the text, not traced at run time: what matters for reproducibility is the
+    notebook's own dependence on its environment, not the variables every library
+    consults on import. A cheap substring test comes first, as most cells read none.
+    """
+    if "environ" not in source and "getenv" not in source:
+        return []
+    names: list[str] = []
+    for match in _ENV_READ.finditer(source):
+        name = match.group(2) or match.group(4) or match.group(6)
+        if name and name not in names:
+            names.append(name)
+    return names

@@ -92,6 +92,21 @@ class DataFileRecord(_DataFileRecordRequired, total=False):
     execution_count: int | None
 
 
+class LocalModuleRecord(TypedDict):
+    """A module from the notebook's own folder a cell imported: code, hashed like data."""
+
+    module: str
+    path: str
+    hash: str | None
+
+
+class EnvVarRecord(TypedDict):
+    """An environment variable a cell reads by name, and whether it was set: never its value."""
+
+    name: str
+    set: bool
+
+
 class _RecordWarningRequired(TypedDict):
     kind: WarningKind
     message: str
@@ -152,6 +167,8 @@ class CellRecord(_CellRecordRequired, total=False):
     seeds: list[SeedEventRecord]
     unseeded_rng: list[UnseededRngRecord]
     imports: list[ImportRecord]
+    local_modules: list[LocalModuleRecord]
+    env_vars: list[EnvVarRecord]
     reads: list[DataFileRecord]
     writes: list[DataFileRecord]
     warnings: list[RecordWarning]
@@ -193,6 +210,8 @@ DEFINITIONS: dict[str, type] = {
     "seed_event": SeedEventRecord,
     "unseeded_rng": UnseededRngRecord,
     "import": ImportRecord,
+    "local_module": LocalModuleRecord,
+    "env_var": EnvVarRecord,
     "data_file": DataFileRecord,
     "warning": RecordWarning,
     "environment": EnvironmentRecord,

@@ -13,6 +13,7 @@ something worth recording (imported a module, opened a file, moved an RNG).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -27,13 +28,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._version import __version__
 from ..format import record as record_mod
-from ..format.cellcode import direct_imports
+from ..format.cellcode import direct_imports, env_var_reads
 from ..format.cells import source_hash
 from ..format.hashing import DirectoryDigest, FileDigest, FileHasher
 from ..format.text import short_hash
 from .config import ReproNB
 from .environment import collect_blas, collect_env_vars, collect_environment
 from .fileaccess import AccessMonitor, FileAccess, PathFilter, display_path
+from .locations import as_prefixes, library_dirs
 from .packages import PackageResolver, is_stdlib
 from .seeds import SeedEvent, SeedTracker, UnseededGenerator
 
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
         DataFileRecord,
         EnvironmentRecord,
         ImportRecord,
+        LocalModuleRecord,
         NotebookRecord,
         RecorderChannel,
         RecordWarning,
@@ -307,6 +310,14 @@ class Recorder:
                     warnings.append({"kind": "unseeded-rng", "library": u["library"], "message": _unseeded_message(u)})
         if self._record_packages:
             cell["imports"] = self._imports(current)
+            if len(sys.modules) > current.modules_before:
+                local = self._local_modules(current.modules_before)
+                if local:
+                    cell["local_modules"] = local
+        env_names = env_var_reads(current.source)
+        if env_names:
+            environ = os.environ
+            cell["env_vars"] = [{"name": name, "set": name in environ} for name in env_names]
         if len(sys.modules) != current.modules_before:
             self.seeds.install()
             self.monitor.install_wrappers()
@@ -374,6 +385,30 @@ class Recorder:
             if entry.distribution:
                 self.packages[entry.distribution] = entry.version
         return imports
+
+    def _local_modules(self, modules_before: int) -> list[LocalModuleRecord]:
+        """Modules from the notebook's own folder first imported by this cell, hashed.
+
+        A ``helpers.py`` beside the notebook is code the outputs depend on as much as a
+        data file: when it changes, the cells using it drift for a reason the checker
+        can name. Installed packages (site-packages, an editable install's
+        distribution) are recorded as packages instead.
+        """
+        base = self._base_dir(self._cwd())
+        inside = base.rstrip(os.sep) + os.sep
+        installed = _installed_prefixes()
+        found: list[LocalModuleRecord] = []
+        for name, module in itertools.islice(list(sys.modules.items()), modules_before, None):
+            path = getattr(module, "__file__", None)
+            if not isinstance(path, str) or not path.endswith((".py", ".pyw")):
+                continue
+            path = os.path.normpath(path)
+            if not path.startswith(inside) or path.startswith(installed):
+                continue
+            found.append({"module": name, "path": display_path(path, base), "hash": self.hasher.hash_file(path).hash})
+            if len(found) >= _MAX_LOCAL_MODULES:
+                break
+        return found
 
     # -- data ---------------------------------------------------------------------
 
@@ -664,6 +699,15 @@ def _code_files(modules_before: int) -> set[str]:
             if isinstance(path, str):
                 files.add(os.path.normpath(path))  # absolute already: from sys.path entries
     return files
+
+
+#: Local modules recorded per cell at most (a cell importing a whole local package).
+_MAX_LOCAL_MODULES = 50
+
+
+@functools.cache
+def _installed_prefixes() -> tuple[str, ...]:
+    return as_prefixes(library_dirs())
 
 
 #: What the import system opens for a module: sources, byte code, extension modules.

@@ -117,10 +117,19 @@ def test_papermill_cli_with_the_repro_engine(notebook_copy: Callable[..., Path],
     record_mod.validate(nb.metadata["repro_nb"], "notebook")
 
 
+def test_a_run_goes_on_after_an_error(notebook_copy: Callable[..., Path]) -> None:
+    result = run_notebook(str(notebook_copy("raises.ipynb")), timeout=60)
+    assert (result.status, result.failure) == ("ok", None)
+    assert set(cell_records(result.nb)) == {0, 1, 2}
+    errors = [o for o in result.nb.cells[1].outputs if o.output_type == "error"]
+    assert [(e.ename, e.evalue) for e in errors] == [("ValueError", "planted failure")]
+    assert "papermill-error-cell-tag" not in json.dumps([c.metadata for c in result.nb.cells])
+
+
 def test_failing_cell_gives_status_error_with_its_index(notebook_copy: Callable[..., Path]) -> None:
     path = notebook_copy("raises.ipynb")
 
-    result = run_notebook(str(path), timeout=60)
+    result = run_notebook(str(path), timeout=60, stop_on_error=True)
 
     assert result.status == "error"
     assert result.failure is not None
@@ -160,11 +169,23 @@ def test_dead_kernel_gives_status_dead_kernel(notebook_copy: Callable[..., Path]
     assert set(cell_records(result.nb)) == {0}
 
 
+def test_a_kernel_from_another_machine_is_replaced_by_one_of_its_language(notebook_copy: Callable[..., Path]) -> None:
+    result = run_notebook(str(notebook_copy("kernel_from_another_machine.ipynb")), timeout=60)
+    assert result.ok
+    assert result.kernel is not None and result.kernel.to_json() == {
+        "requested": "conda-root-py",
+        "used": "python3",
+        "substituted": True,
+    }
+    with pytest.raises(KernelNotFoundError, match="--strict-kernel forbids"):
+        run_notebook(str(notebook_copy("kernel_from_another_machine.ipynb")), strict_kernel=True)
+
+
 def test_unknown_kernel_is_refused_before_anything_runs(notebook_copy: Callable[..., Path]) -> None:
-    path = notebook_copy("unknown_kernel.ipynb")
+    path = notebook_copy("unknown_language_kernel.ipynb")
     with pytest.raises(KernelNotFoundError) as raised:
         run_notebook(str(path))
-    assert raised.value.kernel_name == "no-such-kernel-xyz"
-    assert "python3" in str(raised.value)
+    assert raised.value.kernel_name == "ijulia-1.9"
+    assert "no installed kernel runs julia" in str(raised.value) and "python3" in str(raised.value)
     with pytest.raises(KernelNotFoundError):
         run_notebook(str(notebook_copy("raises.ipynb")), kernel_name="nope")

@@ -27,6 +27,7 @@ from repro_nb.compare import (
     compare_notebooks,
     compare_outputs,
 )
+from repro_nb.compare.model import ImageTolerance
 from repro_nb.compare.normalize import NormalizerSet
 
 
@@ -267,7 +268,7 @@ def test_changed_plot_reports_pixel_fraction(options: CompareOptions) -> None:
     assert diff.kind == "image"
     assert diff.pixel_fraction == pytest.approx(5 / 200)
     assert diff.expected is not None and diff.expected.startswith("image/png 20x10 (")
-    tolerant = CompareOptions(image_pixel_tolerance=255, normalizers=options.normalizers)
+    tolerant = CompareOptions(image=ImageTolerance(pixel=255), normalizers=options.normalizers)
     assert (
         only_cell(
             compare_notebooks(
@@ -569,3 +570,107 @@ def test_default_options_are_usable() -> None:
     expected, actual = pair([stream("at 0x7f3a2b1c0d90\n")], [stream("at 0x7f3a2b1c0000\n")])
     assert compare_notebooks(expected, actual).reproduced
     assert isinstance(compare_outputs([], [stream("x")])[0], OutputDiff)
+
+
+# --------------------------------------------------------------------------- pictures as people see them
+
+
+def figure_png(draw: Any, size: tuple[float, float] = (4.0, 3.0), dpi: int = 100, **savefig: Any) -> str:
+    """A matplotlib figure drawn by ``draw(ax)``, as base64 PNG (Agg, no screen)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=size, dpi=dpi)
+    draw(ax)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", **savefig)
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def image_diff(options: CompareOptions, expected: str, actual: str) -> Any:
+    diffs = compare_outputs([display({"image/png": expected})], [display({"image/png": actual})], options)
+    return diffs[0] if diffs else None
+
+
+def reencoded(data: str, noise: int, seed: int = 0) -> str:
+    """The same picture through a lossy channel: every channel moved by up to ``noise``."""
+    import numpy as np
+
+    with Image.open(io.BytesIO(base64.b64decode(data))) as image:
+        pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+    jitter = np.random.default_rng(seed).integers(-noise, noise + 1, size=pixels.shape)
+    noisy = np.clip(pixels + jitter, 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noisy).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def scatter(points: list[tuple[float, float]]) -> Any:
+    def draw(ax: Any) -> None:
+        ax.scatter([p[0] for p in points], [p[1] for p in points], s=30)
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 10)
+
+    return draw
+
+
+POINTS = [(1.0, 2.0), (3.0, 7.0), (5.0, 5.0), (8.0, 1.0)]
+
+
+def test_re_encoding_noise_is_not_drift(options: CompareOptions) -> None:
+    stored = figure_png(scatter(POINTS))
+    assert image_diff(options, stored, reencoded(stored, noise=12)) is None
+
+
+def test_anti_aliasing_of_a_line_moved_by_a_fraction_of_a_pixel_is_not_drift(options: CompareOptions) -> None:
+    def line(offset: float) -> Any:
+        def draw(ax: Any) -> None:
+            ax.plot([0, 1, 2, 3], [0.2 + offset, 0.9, 0.4, 0.7 + offset], linewidth=2)
+            ax.set_ylim(0, 1)
+
+        return draw
+
+    # 0.002 of the axis is about half a pixel of this 300-pixel-high figure
+    assert image_diff(options, figure_png(line(0.0)), figure_png(line(0.002))) is None
+
+
+def test_a_figure_rendered_a_pixel_larger_is_aligned_not_drift(options: CompareOptions) -> None:
+    stored = figure_png(scatter(POINTS), size=(4.0, 3.0))
+    larger = figure_png(scatter(POINTS), size=(4.01, 3.01))  # 401 x 301 pixels
+    assert image_diff(options, stored, larger) is None
+
+
+def test_a_moved_point_is_drift_with_its_region(options: CompareOptions) -> None:
+    moved = [*POINTS[:2], (5.5, 5.0), POINTS[3]]
+    diff = image_diff(options, figure_png(scatter(POINTS)), figure_png(scatter(moved)))
+    assert diff is not None and diff.kind == "image"
+    assert diff.pixel_fraction is not None and 0 < diff.pixel_fraction < 0.01
+    x, y, width, height = diff.region
+    # the point at x=5 moved to 5.5: the region spans both places, at mid-height of the axes
+    assert 150 < x < 250 and 100 < y < 200 and width < 60 and height < 30
+
+
+def test_a_changed_bar_is_drift(options: CompareOptions) -> None:
+    def bars(heights: list[float]) -> Any:
+        def draw(ax: Any) -> None:
+            ax.bar(["a", "b", "c"], heights)
+            ax.set_ylim(0, 10)
+
+        return draw
+
+    diff = image_diff(options, figure_png(bars([3, 7, 5])), figure_png(bars([3, 7.5, 5])))
+    assert diff is not None and diff.pixel_fraction is not None and diff.pixel_fraction > 0.001
+
+
+def test_a_picture_much_larger_is_a_size_change(options: CompareOptions) -> None:
+    diff = image_diff(options, figure_png(scatter(POINTS)), figure_png(scatter(POINTS), size=(5.0, 3.0)))
+    assert diff is not None and diff.pixel_fraction == 1.0 and diff.note == "size changed: 400x300 → 500x300"
+
+
+def test_transparency_is_composited_like_a_person_sees_it(options: CompareOptions) -> None:
+    transparent = figure_png(scatter(POINTS), transparent=True)
+    on_white = figure_png(scatter(POINTS), facecolor="white")
+    assert image_diff(options, on_white, transparent) is None

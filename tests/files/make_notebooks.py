@@ -70,6 +70,20 @@ def display(data: dict[str, Any]) -> dict[str, Any]:
     return {"output_type": "display_data", "data": data, "metadata": {}}
 
 
+def error(ename: str, evalue: str) -> dict[str, Any]:
+    """An error output as IPython stores it (coloured traceback, the line that raised)."""
+    return {
+        "output_type": "error",
+        "ename": ename,
+        "evalue": evalue,
+        "traceback": [
+            "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+            f"\x1b[0;31m{ename}\x1b[0m                 Traceback (most recent call last)",
+            f"\x1b[0;31m{ename}\x1b[0m: {evalue}",
+        ],
+    }
+
+
 def notebook(cells: list[dict[str, Any]], minor: int = 5, kernel: dict[str, str] | None = None) -> dict[str, Any]:
     if minor < 5:
         for cell in cells:
@@ -440,6 +454,89 @@ def seeded_numpy_reads_csv() -> dict[str, Any]:
     return nb
 
 
+def stored_errors() -> dict[str, Any]:
+    """Errors the author kept on purpose, one of them now gone: the run goes on past them."""
+    return notebook(
+        [
+            markdown("intro", "Errors shown on purpose, as a tutorial does."),
+            code("divide", "1 / 0", [error("ZeroDivisionError", "division by zero")], 1),
+            code("index", "[1, 2][5]", [error("IndexError", "list index out of range")], 2),
+            code(
+                "tagged",
+                "int('x')",
+                [error("ValueError", "invalid literal for int() with base 10: 'x'")],
+                3,
+                tags=["raises-exception"],
+            ),
+            code("fixed", "int('42')", [error("ValueError", "invalid literal for int() with base 10: '42x'")], 4),
+            code("after", "print('still running')", [stream("still running\n")], 5),
+        ]
+    )
+
+
+def failure_and_consequences() -> dict[str, Any]:
+    """One new error, the cells that fail only because of it, and an independent failure."""
+    return notebook(
+        [
+            code("load", "import json\nconfig = json.loads(open('settings.json').read())", [], 1),
+            code("use", "print(config['alpha'])", [stream("0.5\n")], 2),
+            code("derived", "scaled = config['alpha'] * 2\nprint(scaled)", [stream("1.0\n")], 3),
+            code("uses-derived", "print(scaled + 1)", [stream("2.0\n")], 4),
+            code("independent", "print({}['missing'])", [stream("ok\n")], 5),
+            code("fine", "print('fine')", [stream("fine\n")], 6),
+        ]
+    )
+
+
+def kernel_from_another_machine() -> dict[str, Any]:
+    return notebook(
+        [code("a", "print(6 * 7)", [stream("42\n")], 1), code("b", "print('drifted')", [stream("stored\n")], 2)],
+        kernel={"name": "conda-root-py", "display_name": "Python [conda env:root]", "language": "python"},
+    )
+
+
+def unknown_language_kernel() -> dict[str, Any]:
+    nb = notebook(
+        [code("a", "println(1)", [stream("1\n")], 1)],
+        kernel={"name": "ijulia-1.9", "display_name": "Julia 1.9", "language": "julia"},
+    )
+    nb["metadata"]["language_info"] = {"name": "julia"}
+    return nb
+
+
+def markdown_only() -> dict[str, Any]:
+    return notebook([markdown("title", "# Reading"), markdown("body", "Nothing to run here.")])
+
+
+def frontend_assets() -> dict[str, Any]:
+    """Outputs that are code for the browser (new in every session) beside a real result."""
+    session = "var session = Math.random();"
+    return notebook(
+        [
+            code(
+                "widget",
+                "from IPython.display import Javascript, display, HTML\nimport uuid\n"
+                "display(Javascript('var session = ' + repr(uuid.uuid4().hex) + ';'))\n"
+                "display(HTML('<div id=\"%s\"></div>' % uuid.uuid4().hex))\n"
+                "print('result', 2 + 2)",
+                [
+                    display(
+                        {"application/javascript": session, "text/plain": "<IPython.core.display.Javascript object>"}
+                    ),
+                    display(
+                        {
+                            "text/html": '<div id="0123456789abcdef0123456789abcdef"></div>',
+                            "text/plain": "<IPython.core.display.HTML object>",
+                        }
+                    ),
+                    stream("result 4\n"),
+                ],
+                1,
+            ),
+        ]
+    )
+
+
 def empty_notebook() -> dict[str, Any]:
     return notebook([])
 
@@ -469,6 +566,12 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "recorded_randomness": recorded_randomness,
     "parameters": parameters,
     "seeded_numpy_reads_csv": seeded_numpy_reads_csv,
+    "stored_errors": stored_errors,
+    "failure_and_consequences": failure_and_consequences,
+    "kernel_from_another_machine": kernel_from_another_machine,
+    "unknown_language_kernel": unknown_language_kernel,
+    "markdown_only": markdown_only,
+    "frontend_assets": frontend_assets,
     "empty_notebook": empty_notebook,
     "unknown_kernel": unknown_kernel,
 }

@@ -72,6 +72,35 @@ export interface PackageImport {
 }
 
 /**
+ * From `record-v1.schema.json#/definitions/local_module`.
+ */
+export interface LocalModule {
+  /**
+   * the module's name, e.g. helpers or mypkg.tools
+   */
+  module: string;
+  /**
+   * its source file, relative to the notebook's directory; '/' separators
+   */
+  path: string;
+  /**
+   * content hash of the source file; null when it could not be read
+   */
+  hash: Hash | null;
+}
+
+/**
+ * From `record-v1.schema.json#/definitions/env_var`.
+ */
+export interface EnvVar {
+  name: string;
+  /**
+   * whether the variable was set when the cell ran
+   */
+  set: boolean;
+}
+
+/**
  * From `record-v1.schema.json#/definitions/data_file`.
  */
 export interface DataFile {
@@ -173,6 +202,14 @@ export interface CellRecord {
   seeds?: SeedEvent[];
   unseeded_rng?: UnseededRng[];
   imports?: PackageImport[];
+  /**
+   * Python modules from the notebook's own folder (not installed) that this cell imported first, with content hashes: code the outputs depend on like data
+   */
+  local_modules?: LocalModule[];
+  /**
+   * environment variables this cell's code reads by name (os.environ[...], os.environ.get, os.getenv), and whether each was set: never the value
+   */
+  env_vars?: EnvVar[];
   reads?: DataFile[];
   writes?: DataFile[];
   warnings?: RecordWarning[];

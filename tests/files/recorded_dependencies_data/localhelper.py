@@ -1,3 +1,2 @@
 """A local module beside the notebook."""
-
 VALUE = 7

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..format.check_types import CATEGORY_OF, CauseCategory, CauseJson, CauseKind, Confidence, root_of
+from ...format.check_types import CATEGORY_OF, CauseCategory, CauseJson, CauseKind, Confidence, root_of
 
 #: Most confident first.
 CONFIDENCE_RANK: dict[Confidence, int] = {"high": 0, "medium": 1, "low": 2}
