@@ -291,3 +291,30 @@ def write_notebook(path: Path, cells: list[tuple[str, str]], kernel: str = "pyth
     }
     path.write_text(json.dumps(nb, indent=1))
     return path
+
+
+# --------------------------------------------------------------------------- check results
+
+
+def case(name: str, dest: Path) -> Path:
+    """Copy fixture notebook ``name`` (and its ``<stem>_data/`` contents) into ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / name
+    shutil.copy2(FILES / name, target)
+    data = FILES / f"{Path(name).stem}_data"
+    if data.is_dir():
+        shutil.copytree(data, dest, dirs_exist_ok=True)
+    return target
+
+
+def cells_by_id(result: Any) -> dict[str, Any]:
+    """A check result's cells by their ids."""
+    return {c.cell_id: c for c in result.cells if c.cell_id}
+
+
+def statuses(result: Any) -> dict[str | None, str]:
+    return {c.cell_id: c.status for c in result.cells}
+
+
+def kinds(cell: Any) -> list[str]:
+    return [c.kind for c in cell.causes]

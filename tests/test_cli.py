@@ -402,7 +402,7 @@ def test_check_jobs_2_reports_exactly_what_serial_does(tmp_path: Path, capsys: p
     for out in (serial_out, parallel_out):
         assert "raises.ipynb: failed — 1 cell(s) failed" in out
         assert "    ValueError: planted failure\n" in out
-        assert "- no cause found in the record or the code (low)" in out
+        assert "- unknown: no cause found in the record or the code (low)" in out
         assert "2 reproduced, 1 drifted, 1 failed" in out
     assert leftovers(tmp_path) == []
 

@@ -44,8 +44,10 @@ from ..format.check_types import (
     NotebookResultJson,
     OutputDiffJson,
     PackageDriftJson,
+    RegionJson,
 )
 from ..format.files import atomic_write_text
+from ..format.report import cause_summary
 from ..format.text import short_hash, strip_ansi
 
 if TYPE_CHECKING:
@@ -110,6 +112,10 @@ ul.causes { padding-left: 1.2rem; margin: .3rem 0 .8rem; } ul.causes li { margin
 .images { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
 .images figure { margin: 0; flex: 1 1 45%; min-width: 240px; }
 .images figcaption { font-weight: 600; font-size: .85rem; margin-bottom: .2rem; }
+.frame { position: relative; display: inline-block; max-width: 100%; line-height: 0; }
+.region { position: absolute; outline: 2px solid #d62728; box-shadow: 0 0 0 9999px rgba(0,0,0,.12);
+  pointer-events: none; }
+table.causes td.num, table.causes th.num { text-align: right; }
 .images img { max-width: 100%; height: auto; border: 1px solid var(--line);
   background: repeating-conic-gradient(#eee 0% 25%, #fff 0% 50%) 50% / 16px 16px; }
 .sides { display: flex; gap: 1rem; flex-wrap: wrap; } .sides > div { flex: 1 1 45%; min-width: 240px; }
@@ -209,6 +215,7 @@ def _render(items: Sequence[tuple[NotebookResultJson, _Notebooks]], created: dat
         + "</p>",
         "</header>",
         _summary_table(items),
+        _causes_table(items),
     ]
     for number, (nb, sources) in enumerate(items):
         parts.append(_notebook_section(number, nb, sources, budget))
@@ -248,6 +255,23 @@ def _summary_table(items: Sequence[tuple[NotebookResultJson, _Notebooks]]) -> st
         '<th title="drifted or failed cells / compared cells">Cells drifted</th>'
         '<th title="data files that differ from the record">Data drifted</th><th>Summary</th><th>Time</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _causes_table(items: Sequence[tuple[NotebookResultJson, _Notebooks]]) -> str:
+    """How many notebooks drifted or failed for each class of cause: the corpus at a glance."""
+    counts = cause_summary(nb for nb, _ in items)
+    if not counts:
+        return ""
+    rows = "".join(
+        f'<tr><td>{_e(category)}</td><td class="num">{count["drifted"]}</td><td class="num">{count["failed"]}</td></tr>'
+        for category, count in counts.items()
+    )
+    return (
+        '<h2>Causes across notebooks</h2><table class="causes"><thead><tr><th>cause category</th>'
+        '<th class="num" title="notebooks with a drifted cell of this cause">drifted</th>'
+        '<th class="num" title="notebooks with a failed cell of this cause">failed</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
@@ -605,7 +629,12 @@ def _image_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks
     fraction = diff.get("pixel_fraction")
     facts = []
     if fraction is not None:
-        facts.append(f"{_percent(fraction)} of pixels differ")
+        facts.append(f"{_percent(fraction)} of the picture changed")
+    region = diff.get("region")
+    if region:
+        facts.append(
+            f"changed region: {region['width']}×{region['height']} px at ({region['x']}, {region['y']}), outlined"
+        )
     if diff.get("max_abs_diff") is not None:
         facts.append(f"largest channel difference {_number(diff['max_abs_diff'])} of 255")
     line = f'<p class="small">{_e("; ".join(facts))}</p>' if facts else ""
@@ -618,9 +647,15 @@ def _image_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks
     )
     figures = [
         _figure("stored", mime, old, budget, diff.get("expected")),
-        _figure("re-run", mime, new, budget, diff.get("actual")),
+        _figure("re-run", mime, new, budget, diff.get("actual"), region=region, size=_pixel_size(diff.get("actual"))),
     ]
     return line + f'<div class="images">{"".join(figures)}</div>'
+
+
+def _pixel_size(description: Any) -> tuple[int, int] | None:
+    """Width and height from a diff's image description (``image/png 400x300 (6315 bytes)``)."""
+    match = re.search(r" (\d+)x(\d+) ", str(description or ""))
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def _stored_output_index(sources: _Notebooks, cell: CellResultJson, actual_position: Any, mime: str) -> int | None:
@@ -669,12 +704,27 @@ def _output_image(nb: Any, cell_position: Any, output_position: Any, mime: str) 
     return compact if compact and _BASE64.fullmatch(compact) else None
 
 
-def _figure(caption: str, mime: str, data: str | None, budget: _ImageBudget, description: Any = None) -> str:
+def _figure(
+    caption: str,
+    mime: str,
+    data: str | None,
+    budget: _ImageBudget,
+    description: Any = None,
+    region: RegionJson | None = None,
+    size: tuple[int, int] | None = None,
+) -> str:
     if data is None:
         body = '<p class="muted">(image not available)</p>'
     elif not budget.take(len(data)):
         body = f'<p class="muted">(image of {len(data) * 3 // 4} bytes not embedded: the report size is capped)</p>'
     else:
         body = f'<img alt="{_e(caption)} image" src="data:{_e(mime)};base64,{data}">'
+        if region and size and size[0] > 0 and size[1] > 0:
+            # percentages of the picture, so the outline stays on it however the image is scaled
+            box = (
+                f"left:{100 * region['x'] / size[0]:.2f}%;top:{100 * region['y'] / size[1]:.2f}%;"
+                f"width:{100 * region['width'] / size[0]:.2f}%;height:{100 * region['height'] / size[1]:.2f}%"
+            )
+            body = f'<span class="frame">{body}<span class="region" title="changed region" style="{box}"></span></span>'
     note = f'<div class="muted small">{_e(description)}</div>' if description else ""
     return f"<figure><figcaption>{_e(caption)}</figcaption>{body}{note}</figure>"

@@ -166,7 +166,7 @@ def _cell_name(cell: Mapping[str, Any]) -> str:
 def _cell_lines(cell: CellResultJson) -> list[str]:
     lines = [f"{_cell_name(cell)}: {cell.get('status')}"]
     for cause in cell.get("causes", []):
-        lines.append(f"  cause ({cause.get('confidence')}): {cause.get('message')}")
+        lines.append(f"  cause ({cause.get('category')}, {cause.get('confidence')}): {cause.get('message')}")
     for diff in cell.get("diffs", []):
         lines.append(f"  {_diff_line(diff)}")
         if diff.get("kind") in ("text", "numeric"):
@@ -189,7 +189,7 @@ def _diff_line(diff: Mapping[str, Any]) -> str:
         return f"{mime}: numbers changed: {pairs}"
     if kind == "image":
         fraction = diff.get("pixel_fraction")
-        share = f"{fraction * 100:.2f} % of pixels differ" if isinstance(fraction, (int, float)) else "differs"
+        share = f"{fraction * 100:.2f} % of the picture changed" if isinstance(fraction, (int, float)) else "differs"
         note = f" ({diff['note']})" if diff.get("note") else ""
         return f"{mime}: image {share}{note}"
     if kind == "error":

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ..check.results import CellResult, NotebookResult
 from ..compare.model import OutputDiff
+from ..format.report import cause_summary
 from ..format.text import short_hash
 
 _COLORS = {"reproduced": "32", "drifted": "33", "failed": "31", "error": "31", "high": "1", "dim": "2"}
@@ -106,7 +107,7 @@ def _cell_lines(cell: CellResult, style: _Style) -> list[str]:
     if cell.causes:
         lines.append("    why:")
         for cause in cell.causes:
-            lines.append(f"      - {cause.message} " + style(f"({cause.confidence})", "dim"))
+            lines.append(f"      - {cause.category}: {cause.message} " + style(f"({cause.confidence})", "dim"))
     return lines
 
 
@@ -118,8 +119,12 @@ def describe_diff(diff: OutputDiff) -> list[str]:
         rel = f" (max relative difference {diff.max_rel_diff:.3g})" if diff.max_rel_diff is not None else ""
         return [f"{where}: numbers changed: {pairs}{rel}"]
     if diff.kind == "image":
-        frac = f"{diff.pixel_fraction:.1%}" if diff.pixel_fraction is not None else "?"
-        return [f"{where}: image changed, {frac} of pixels differ" + (f" ({diff.note})" if diff.note else "")]
+        frac = f"{diff.pixel_fraction:.2%}" if diff.pixel_fraction is not None else "?"
+        area = ""
+        if diff.region and diff.pixel_fraction != 1.0:
+            x, y, width, height = diff.region
+            area = f", around x {x}–{x + width - 1}, y {y}–{y + height - 1}"
+        return [f"{where}: picture changed, {frac} of it{area}" + (f" ({diff.note})" if diff.note else "")]
     if diff.kind == "error":
         return [f"error: {diff.actual or ''}".rstrip()]
     if diff.kind in ("output-missing", "output-added", "mime-missing", "mime-added"):
@@ -128,12 +133,26 @@ def describe_diff(diff: OutputDiff) -> list[str]:
     return [f"{where}: text changed"] + ["  " + ln.rstrip("\n") for ln in body]
 
 
+def cause_table(results: Sequence[NotebookResult]) -> str:
+    """Per cause category, how many notebooks drifted and failed with it; empty when none did."""
+    counts = cause_summary(r.to_json() for r in results)
+    if not counts:
+        return ""
+    width = max(len("cause"), *(len(c) for c in counts))
+    lines = [f"{'cause'.ljust(width)}  drifted  failed"]
+    lines.extend(f"{c.ljust(width)}  {n['drifted']:>7}  {n['failed']:>6}" for c, n in counts.items())
+    return "\n".join(lines)
+
+
 def render(results: Sequence[NotebookResult], stream: TextIO) -> None:
     color = use_color(stream)
     stream.write(summary_table(results, color) + "\n")
     for result in results:
         if result.verdict != "reproduced":
             stream.write("\n" + notebook_details(result, color) + "\n")
+    causes = cause_table(results)
+    if causes:
+        stream.write("\n" + causes + "\n")
     counts = {v: sum(r.verdict == v for r in results) for v in ("reproduced", "drifted", "failed", "error")}
     stream.write("\n" + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + "\n")
 

@@ -40,7 +40,7 @@ from repro_nb.compare import CompareOptions, Tolerance
 from repro_nb.compare.normalize import NormalizerSet
 from repro_nb.format.files import write_notebook
 
-from support import FILES, NOTEBOOKS
+from support import FILES, NOTEBOOKS, case, cells_by_id, kinds, statuses
 
 CASES = FILES
 
@@ -48,29 +48,6 @@ WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def case(name: str, dest: Path) -> Path:
-    """Copy test notebook ``name`` (and its ``<stem>_data/`` contents) into ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    target = dest / name
-    shutil.copy2(CASES / name, target)
-    data = CASES / f"{Path(name).stem}_data"
-    if data.is_dir():
-        shutil.copytree(data, dest, dirs_exist_ok=True)
-    return target
-
-
-def cells_by_id(result: NotebookResult) -> dict[str, CellResult]:
-    return {c.cell_id: c for c in result.cells if c.cell_id}
-
-
-def statuses(result: NotebookResult) -> dict[str | None, str]:
-    return {c.cell_id: c.status for c in result.cells}
-
-
-def kinds(cell: CellResult) -> list[str]:
-    return [c.kind for c in cell.causes]
 
 
 def messages(cell: CellResult) -> str:

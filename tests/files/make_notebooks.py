@@ -537,6 +537,63 @@ def frontend_assets() -> dict[str, Any]:
     )
 
 
+def recorded_environment() -> dict[str, Any]:
+    """Recorded by the tests with a variable set, then planted with an older NumPy."""
+    return notebook(
+        [
+            code("mode", "import os\nprint(os.environ.get('REPRO_NB_TEST_MODE', 'unset'))"),
+            code("scalar", "import numpy as np\nprint([np.float64(0.5)])"),
+        ]
+    )
+
+
+def counts_skip() -> dict[str, Any]:
+    """A cell re-run by hand: its later cell saw three appends, a top-to-bottom run sees one."""
+    return notebook(
+        [
+            code("start", "items = []", [], 1),
+            code("add", "items.append(1)", [], 2),
+            code("count", "print(len(items))", [stream("3\n")], 5),
+        ]
+    )
+
+
+def network_failure() -> dict[str, Any]:
+    return notebook(
+        [
+            code(
+                "download",
+                "import urllib.request\n"
+                "data = urllib.request.urlopen('http://127.0.0.1:9/sales.csv', timeout=5).read()\nprint(len(data))",
+                [stream("1024\n")],
+                1,
+            ),
+        ]
+    )
+
+
+def old_versions_no_record() -> dict[str, Any]:
+    """What older matplotlib, pandas and NumPy printed, and no record: the outputs are the evidence."""
+    return notebook(
+        [
+            code(
+                "figure",
+                "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nplt.figure()",
+                [result(1, {"text/plain": "<Figure size 432x288 with 0 Axes>"})],
+                1,
+            ),
+            code(
+                "append",
+                "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
+                "df = df.append({'a': 2}, ignore_index=True)\nprint(len(df))",
+                [stream("2\n")],
+                2,
+            ),
+            code("scalar", "import numpy as np\nprint([np.float64(0.5)])", [stream("[0.5]\n")], 3),
+        ]
+    )
+
+
 def empty_notebook() -> dict[str, Any]:
     return notebook([])
 
@@ -572,6 +629,10 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "unknown_language_kernel": unknown_language_kernel,
     "markdown_only": markdown_only,
     "frontend_assets": frontend_assets,
+    "recorded_environment": recorded_environment,
+    "counts_skip": counts_skip,
+    "network_failure": network_failure,
+    "old_versions_no_record": old_versions_no_record,
     "empty_notebook": empty_notebook,
     "unknown_kernel": unknown_kernel,
 }

@@ -422,7 +422,7 @@ def test_html_shows_the_real_drift(drifted: NotebookResult, tmp_path: Path) -> N
     images = re.findall(r'<img alt="(stored|re-run) image" src="data:image/png;base64,[A-Za-z0-9+/=]+">', page)
     assert images == ["stored", "re-run"]
     assert 'class="images"' in page
-    assert "% of pixels differ" in page
+    assert "% of the picture changed" in page
     assert '<span class="del">-total: 10.0000</span>' in page
     assert '<span class="add">+total: 35.0000</span>' in page
     assert "with open(&quot;data.txt&quot;) as fh:" in page  # the source, escaped
@@ -456,7 +456,7 @@ def test_html_images_side_by_side(constructed: list[NotebookResult]) -> None:
     old = result.stored.cells[0].outputs[0].data["image/png"]
     new = result.executed.cells[0].outputs[0].data["image/png"]
     assert page.index(old) < page.index(new)
-    assert "25 % of pixels differ" in page
+    assert "25 % of the picture changed" in page
 
 
 def test_html_finds_the_stored_image_among_other_outputs() -> None:
@@ -554,8 +554,8 @@ def test_junit_failure_explains_the_drift(drifted: NotebookResult) -> None:
     assert failure.get("message") == drifted.message
     body = failure.text or ""
     assert "cell 1 [1] (id read): drifted" in body
-    assert "cause (high): data file data.txt" in body
-    assert "image/png: image" in body and "% of pixels differ" in body
+    assert "cause (data, high): data file data.txt" in body
+    assert "image/png: image" in body and "% of the picture changed" in body
     assert SCRIPT in body  # ElementTree escaped it; parsing gives it back as text
     assert "data file data.txt: changed" in body
 

@@ -50,7 +50,8 @@ def failure_causes(index: int, failure: Mapping[str, Any], evidence: Evidence) -
         causes.append(hidden_state_cause(index, name.group(1), evidence.stored_cells))
     if ename in ("ModuleNotFoundError", "ImportError"):
         causes.extend(_import_causes(index, ename, evalue, evidence.old))
-    network = network_cause(index, ename, evalue, str(failure.get("traceback", "")))
+    source = cell_source(evidence.stored_cells[index]) if 0 <= index < len(evidence.stored_cells) else ""
+    network = network_cause(index, ename, evalue, str(failure.get("traceback", "")), source)
     if network is not None:
         causes.append(network)
     missing = _MISSING_FILE.search(evalue) if ename in ("FileNotFoundError", "OSError", "IOError") else None

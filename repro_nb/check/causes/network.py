@@ -47,11 +47,12 @@ _NETWORK_TEXT = re.compile(
 _HOST = re.compile(r"host='([^']+)'|https?://([^/\s:'\"<>]+)|\[Errno -?\d+\][^']*'([^']+)'")
 
 
-def network_cause(index: int, ename: str, evalue: str, traceback: str = "") -> Cause | None:
-    """A network cause when the error is one, naming the host when the message does."""
+def network_cause(index: int, ename: str, evalue: str, traceback: str = "", source: str = "") -> Cause | None:
+    """A network cause when the error is one, naming the host the message, the traceback
+    or else the cell's own code names."""
     if ename not in _NETWORK_ERRORS and not _NETWORK_TEXT.search(evalue):
         return None
-    host = _host(evalue) or _host(traceback)
+    host = _host(evalue) or _host(traceback) or _host(source)
     where = f" ({host})" if host else ""
     return Cause(
         "network",
