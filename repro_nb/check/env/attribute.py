@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 
+from packaging.version import InvalidVersion, Version
+
 from ...errors import ReproError
 from ...format.check_types import AttributionJson, ProbeJson, VersionChangeJson
 from ..causes import Cause
@@ -208,7 +210,7 @@ def attribute(
         result.attribution = _not_restored(f"cannot infer or read the environment: {exc}", opts, start)
         return result
     current = current_versions(spec, result)
-    changed = [pin for pin in spec.pins if current.get(pin.key) != pin.version]
+    changed = likely_first([pin for pin in spec.pins if current.get(pin.key) != pin.version], current, result, targets)
     changes = [_change(pin, current.get(pin.key)) for pin in changed]
     prober = _Prober(path, spec, current, options, opts, say)
     confirm = prober.probe([pin.key for pin in changed], 1)
@@ -225,6 +227,7 @@ def attribute(
     back = [i for i in targets if back_status.get(i) in ("reproduced", "skipped")]
     still = [i for i in targets if i not in back]
     confirm.answer = bool(back)
+    say(f"  → {_cells(back)} reproduced" if back else "  → nothing reproduced")
     attribution: AttributionJson = {
         "environment": spec.origin,
         "outcome": "confirmed" if back else "not-confirmed",
@@ -246,7 +249,7 @@ def attribute(
         )
     elif not changed:
         attribution["message"] = (
-            f"{_cells(back)} reproduce in the restored {spec.origin} environment, where every "
+            f"{_cells(back)} {_agree('reproduce', back)} in the restored {spec.origin} environment, where every "
             f"{spec.origin} distribution has the version it has here: something else in the environment "
             "(Python, an unrecorded package, the kernel) made them drift"
         )
@@ -271,6 +274,26 @@ def attribute(
         _add_causes(result, attribution, spec)
     say(attribution["message"])
     return result
+
+
+def likely_first(
+    changed: list[Pin], current: Mapping[str, str | None], result: NotebookResult, cells: Sequence[int]
+) -> list[Pin]:
+    """The changed pins, the likeliest culprits first, so ddmin's first halves hold them:
+    distributions the drifted cells imported, then the bigger version jumps."""
+    imported = {normalize_name(p.distribution) for p in result.packages if any(i in cells for i in p.imported_by)}
+
+    def jump(pin: Pin) -> int:
+        try:
+            old, new = Version(str(pin.version)), Version(str(current.get(pin.key)))
+        except InvalidVersion:
+            return 3
+        for level, (a, b) in enumerate(zip((*old.release, 0, 0), (*new.release, 0, 0))):
+            if a != b:
+                return 3 - min(level, 3)
+        return 0
+
+    return sorted(changed, key=lambda pin: (pin.key not in imported, -jump(pin), pin.key))
 
 
 def _change(pin: Pin, now: str | None) -> VersionChangeJson:
@@ -315,8 +338,16 @@ def _names(changes: Sequence[VersionChangeJson]) -> str:
 
 
 def _verb(result: NotebookResult, cells: Sequence[int]) -> str:
+    """``drifts`` / ``fail`` / ``drift or fail``: the verb, agreeing with how many cells."""
     statuses = {c.status for c in result.cells if c.index in set(cells)}
-    return "fail" if statuses == {"failed"} else "drift" if statuses == {"drifted"} else "drift or fail"
+    verb = "fail" if statuses == {"failed"} else "drift" if statuses == {"drifted"} else "drift or fail"
+    return _agree(verb, cells)
+
+
+def _agree(verb: str, cells: Sequence[int]) -> str:
+    if len(cells) != 1:
+        return verb
+    return " or ".join(word + "s" for word in verb.split(" or "))
 
 
 def _message(
@@ -326,12 +357,16 @@ def _message(
     if minimal:
         return (
             f"{_cells(back)} {verb} because of {describe_changes(responsible)} "
-            f"(confirmed: with only {_names(responsible)} moved back, they reproduce)"
+            f"(confirmed: with only {_names(responsible)} moved back, {_they(back)} {_agree('reproduce', back)})"
         )
     return (
         f"{_cells(back)} {verb} because of some of {describe_changes(responsible)} (confirmed: with these moved back "
-        "they reproduce; the probe budget ran out before the smallest set was found)"
+        f"{_they(back)} {_agree('reproduce', back)}; the probe budget ran out before the smallest set was found)"
     )
+
+
+def _they(cells: Sequence[int]) -> str:
+    return "it" if len(cells) == 1 else "they"
 
 
 def _cells(indices: Sequence[int]) -> str:
@@ -364,7 +399,7 @@ def _add_causes(result: NotebookResult, attribution: AttributionJson, spec: EnvS
             what = describe_changes(responsible)
             message = f"reproduces in the restored {spec.origin} environment: {what} made it {'fail' if cell.status == 'failed' else 'drift'}"
             if attribution["minimal"]:
-                message += f" (confirmed: with only {_names(responsible)} moved back, {_cells(back)} reproduce)"
+                message += f" (confirmed: with only {_names(responsible)} moved back, {_cells(back)} {_agree('reproduce', back)})"
         else:
             message = attribution["message"]
         evidence = [
@@ -391,4 +426,15 @@ def _add_causes(result: NotebookResult, attribution: AttributionJson, spec: EnvS
             },
             tuple(evidence),
         )
-        cell.causes = [cause, *cell.causes]
+        # The re-run settled what the version differences only suggested: the suspicions
+        # give way to the proof, for the distributions it cleared as for the ones it named.
+        cleared = {normalize_name(c["distribution"]) for c in attribution["changed"]}
+        suspicions = [
+            c
+            for c in cell.causes
+            if not (
+                c.kind in ("package-changed", "package-missing")
+                and normalize_name(str(c.details.get("distribution", ""))) in cleared
+            )
+        ]
+        cell.causes = [cause, *suspicions]
