@@ -440,6 +440,31 @@ def seeded_numpy_reads_csv() -> dict[str, Any]:
     return nb
 
 
+def env_pins_older_six() -> dict[str, Any]:
+    """Recorded by the tests (``repro-nb run``), then planted: six 1.16.0 and iniconfig 2.0.0.
+
+    Prints six's version, so it reproduces only where six is 1.16.0; it also imports
+    iniconfig, the second changed package an attribution must not blame. Both are
+    small pure-Python wheels: restoring them through the index takes seconds.
+    """
+    return notebook(
+        [
+            code("versions", "import iniconfig\nimport six\nprint('six', six.__version__)"),
+            code("plain", "print(6 * 7)"),
+        ]
+    )
+
+
+def env_imports_no_record() -> dict[str, Any]:
+    """No record: its code imports six and yaml (PyYAML) and %pip-installs attrs, for inferred pins."""
+    return notebook(
+        [
+            code("pip", "%pip install -q attrs"),
+            code("imports", "import os\nimport six\nimport yaml\nfrom attr import define\nprint(six.__version__)"),
+        ]
+    )
+
+
 def empty_notebook() -> dict[str, Any]:
     return notebook([])
 
@@ -469,6 +494,8 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "recorded_randomness": recorded_randomness,
     "parameters": parameters,
     "seeded_numpy_reads_csv": seeded_numpy_reads_csv,
+    "env_pins_older_six": env_pins_older_six,
+    "env_imports_no_record": env_imports_no_record,
     "empty_notebook": empty_notebook,
     "unknown_kernel": unknown_kernel,
 }

@@ -3,11 +3,11 @@
 Which of the packages that moved on since the record make a notebook drift? Testing one
 subset means restoring an environment with that subset moved back to the recorded
 versions and re-running the notebook: seconds to minutes. So the search must ask few
-questions: ddmin splits the set, keeps a half (or the complement of a part) that still
-reproduces, and refines, ending with a *1-minimal* set — every member needed. With one
-culprit among two changed packages it asks two questions at most; each answer is
-cached, and a budget bounds the whole search (the best set found so far is returned,
-said not to be minimal).
+questions: it splits the set, asks whether a half suffices, and recurses into what is
+still needed, ending with a *minimal* set — every member needed. With one culprit among
+two changed packages it asks two questions at most; each answer is cached, and a budget
+bounds the whole search (the smallest set shown to reproduce so far is returned, said
+not to be minimal).
 
 Pure: the test is a function given by the caller (:mod:`.attribute` restores and
 re-checks); nothing here runs anything.
@@ -47,10 +47,18 @@ def ddmin(
     Known without asking: the whole set reproduces and the empty set does not (the
     caller has seen both). ``reproduces`` may answer ``None`` for a subset that cannot be
     tested (an environment that does not resolve); that counts as "does not reproduce".
+
+    The search is divide and conquer (Junker's QuickXplain, the delta-debugging variant
+    for a property that only grows with the set — moving more packages back never makes
+    fewer cells reproduce): with ``k`` culprits among ``n`` it asks about
+    ``2k·log2(n/k)`` questions, where plain ddmin asks up to ``n²``. The answer is
+    checked by asking about it when it has not been asked already, so a property that is
+    not monotone after all ends with the last set shown to reproduce, said not minimal.
     """
     order = {item: position for position, item in enumerate(items)}
     answers: dict[frozenset[T], bool] = {frozenset(items): True, frozenset(): False}
     result: SearchResult[T] = SearchResult(tuple(items), minimal=False)
+    sufficient: list[tuple[T, ...]] = [tuple(items)]
 
     def ask(subset: Sequence[T]) -> bool:
         key = frozenset(subset)
@@ -62,41 +70,29 @@ def ddmin(
         answer = reproduces(ordered)
         result.tests.append((ordered, answer))
         answers[key] = bool(answer)
+        if answer:
+            sufficient.append(ordered)
         return bool(answer)
 
-    current: list[T] = list(items)
-    granularity = 2
+    def explain(background: list[T], added: bool, candidates: list[T]) -> list[T]:
+        """The members of ``candidates`` that, with ``background``, are needed to reproduce."""
+        if added and ask(background):
+            return []
+        if len(candidates) == 1:
+            return list(candidates)
+        half = (len(candidates) + 1) // 2
+        first, second = candidates[:half], candidates[half:]
+        needed_second = explain(background + first, bool(first), second)
+        needed_first = explain(background + needed_second, bool(needed_second), first)
+        return needed_first + needed_second
+
     try:
-        while len(current) >= 2:
-            parts = _split(current, granularity)
-            reduced = False
-            for part in parts:
-                if ask(part):
-                    current, granularity, reduced = part, 2, True
-                    break
-            if not reduced and granularity > 2:
-                for part in parts:
-                    complement = [item for item in current if item not in part]
-                    if ask(complement):
-                        current, granularity, reduced = complement, max(granularity - 1, 2), True
-                        break
-            if not reduced:
-                if granularity >= len(current):
-                    break
-                granularity = min(len(current), granularity * 2)
-        result.minimal = True
+        found = explain([], False, list(items)) if items else []
+        if ask(found):
+            result.subset = tuple(sorted(found, key=order.__getitem__))
+            result.minimal = True
+            return result
     except _Budget:
         result.exhausted = True
-    result.subset = tuple(sorted(current, key=order.__getitem__))
+    result.subset = min(sufficient, key=len)
     return result
-
-
-def _split(items: list[T], parts: int) -> list[list[T]]:
-    size, extra = divmod(len(items), parts)
-    out, start = [], 0
-    for index in range(parts):
-        end = start + size + (1 if index < extra else 0)
-        if end > start:
-            out.append(items[start:end])
-        start = end
-    return out
