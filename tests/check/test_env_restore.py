@@ -30,7 +30,8 @@ from repro_nb.check.pipeline import check_notebook
 from repro_nb.check.run import run_notebook
 from repro_nb.cli import main
 from repro_nb.errors import UnavailablePinsError
-from repro_nb.format.files import read_notebook, write_notebook
+from repro_nb.format.files import write_notebook
+
 from support import FILES
 
 pytestmark = pytest.mark.network
@@ -113,7 +114,9 @@ def test_a_version_that_does_not_exist_gets_a_clear_message(tmp_path: Path) -> N
     with pytest.raises(UnavailablePinsError) as caught:
         restore(spec)
     message = str(caught.value)
-    assert message.startswith("cannot restore these versions here: six 9.9.9 does not exist on the package index; nearest: ")
+    assert message.startswith(
+        "cannot restore these versions here: six 9.9.9 does not exist on the package index; nearest: "
+    )
     assert "Traceback" not in message and "--nearest" in message
     nearest = restore(spec, nearest=True)
     assert nearest.substituted["six"][0] == "9.9.9" and nearest.spec.versions["six"] == nearest.substituted["six"][1]
