@@ -138,7 +138,9 @@ class ChecksHandler(ReproHandler):
         timeout = _timeout(body.get("timeout"))
         location = self.notebook(body.get("path"))
         try:
-            check = self.checks.start(location.api_path, location.real_path, timeout=timeout)
+            check = self.checks.start(
+                location.api_path, location.real_path, timeout=timeout, attribute=body.get("attribute") is True
+            )
         except AlreadyRunning as exc:
             raise ApiError(409, "already-running", str(exc), check=exc.check.to_json()) from None
         self.set_header("Location", self.request.path.rstrip("/") + "/" + check.id)

@@ -27,16 +27,13 @@ from repro_nb.check.env.restore import restore
 from repro_nb.check.env.spec import EnvSpec
 from repro_nb.check.options import CheckOptions
 from repro_nb.check.pipeline import check_notebook
-from repro_nb.check.run import run_notebook
 from repro_nb.cli import main
 from repro_nb.errors import UnavailablePinsError
-from repro_nb.format.files import write_notebook
 
-from support import FILES
+from support import OLDER_PINS as OLD
+from support import record_with_older_pins
 
 pytestmark = pytest.mark.network
-
-OLD = {"six": "1.16.0", "iniconfig": "2.0.0"}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -53,22 +50,7 @@ def env_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``env_pins_older_six.ipynb`` recorded here, then planted with the older versions."""
-    for name, version in OLD.items():
-        assert metadata.version(name) != version, f"the test needs {name} other than {version} installed here"
-    path = tmp_path_factory.mktemp("planted") / "env_pins_older_six.ipynb"
-    run = run_notebook(str(FILES / "env_pins_older_six.ipynb"), notebook_path=str(path))
-    assert run.ok, run.failure
-    nb = run.nb
-    nb.metadata["repro_nb"]["packages"] = {**nb.metadata["repro_nb"]["packages"], **OLD}
-    for cell in nb.cells:
-        for item in cell.metadata.get("repro_nb", {}).get("imports", []):
-            if item.get("distribution") in OLD:
-                item["version"] = OLD[item["distribution"]]
-    first = nb.cells[0]
-    assert first.outputs[0]["text"] == f"six {metadata.version('six')}\n"
-    first.outputs[0]["text"] = "six 1.16.0\n"
-    write_notebook(nb, str(path))
-    return path
+    return record_with_older_pins(tmp_path_factory.mktemp("planted") / "env_pins_older_six.ipynb")
 
 
 def test_the_record_restores_to_exactly_its_versions_in_a_new_kernel(planted: Path) -> None:

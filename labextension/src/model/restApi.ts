@@ -35,6 +35,8 @@ export interface ICheckRequest {
   path: string;
   /** Seconds per cell; the server's default when absent. */
   timeout?: number;
+  /** Re-check a drift in the restored recorded environment and name the packages to blame. */
+  attribute?: boolean;
 }
 
 /** The formats `GET /repro-nb/environment` exports a notebook's environment in. */
