@@ -36,9 +36,10 @@ from support import record_with_older_pins
 pytestmark = pytest.mark.network
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def env_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One cache of restored environments for the whole run (and every xdist worker)."""
+    """One cache of restored environments for the whole run (and every xdist worker);
+    set for this module's tests only, so the rest of the suite keeps its own settings."""
     root = tmp_path_factory.getbasetemp().parent / "repro-nb-envs"
     root.mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:

@@ -118,8 +118,12 @@ def restore(
     nearest: bool = False,
     register: bool = False,
     on_step: Progress | None = None,
+    installer: Installer | None = None,
 ) -> RestoredEnv:
-    """The environment of ``spec``, from the cache or built now; see the module docstring."""
+    """The environment of ``spec``, from the cache or built now; see the module docstring.
+
+    ``installer``: ``"pip"`` forces venv + pip (the fallback, and the benchmark's baseline).
+    """
     start = time.perf_counter()
     say = on_step or (lambda _text: None)
     used = local_python()
@@ -147,7 +151,7 @@ def restore(
             )
         else:
             try:
-                env = _build(spec, target, lock_hash, used, note, say)
+                env = _build(spec, target, lock_hash, used, note, say, installer)
             except UnavailablePinsError as exc:
                 if not nearest:
                     raise
@@ -179,7 +183,9 @@ def _restore_nearest(
     return env
 
 
-def _build(spec: EnvSpec, target: str, lock_hash: str, used: str, note: str | None, say: Progress) -> RestoredEnv:
+def _build(
+    spec: EnvSpec, target: str, lock_hash: str, used: str, note: str | None, say: Progress, forced: Installer | None
+) -> RestoredEnv:
     if os.path.exists(target) and os.listdir(target):
         if _read_stamp(target) is None and not os.path.exists(os.path.join(target, ".repro-nb-partial")):
             raise EnvironmentRestoreError(
@@ -193,7 +199,7 @@ def _build(spec: EnvSpec, target: str, lock_hash: str, used: str, note: str | No
         steps.append(note)
         say(note)
     requirements = spec.requirements(with_kernel=True)
-    installer: Installer = "uv" if uv.uv_binary() else "pip"
+    installer: Installer = forced or ("uv" if uv.uv_binary() else "pip")
     begun = time.perf_counter()
     try:
         if installer == "uv":
@@ -202,7 +208,9 @@ def _build(spec: EnvSpec, target: str, lock_hash: str, used: str, note: str | No
         else:
             requirements_file = os.path.join(target, REQUIREMENTS)
             atomic_write_text(requirements_file, "\n".join(requirements) + "\n")
-            say(f"uv cannot run here: venv + pip, installing {len(spec.pins)} pin(s) and ipykernel")
+            say(
+                f"{'uv cannot run here: ' if forced is None else ''}venv + pip, installing {len(spec.pins)} pin(s) and ipykernel"
+            )
             uv.pip_create_and_install(target, requirements_file)
     except uv.UvError as exc:
         shutil.rmtree(target, ignore_errors=True)
