@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict-kernel", action="store_true", default=None, help=HELP["strict_kernel"])
     check.add_argument("--progress-jsonl", action="store_true", help=argparse.SUPPRESS)  # for the server extension
     _compare_args(check)
+    _env_check_args(check)
 
     diff = sub.add_parser("diff", help="compare two executed notebooks (executes nothing)")
     diff.add_argument("expected", metavar="A.ipynb")
@@ -89,13 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print the record stored in a notebook (or its sidecar)")
     show.add_argument("notebook")
     show.add_argument("--json", action="store_true", help="the raw record as JSON")
+    _env_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        handler = {"run": cmd_run, "check": cmd_check, "diff": cmd_diff, "show": cmd_show}[args.command]
+        handler = {"run": cmd_run, "check": cmd_check, "diff": cmd_diff, "show": cmd_show, "env": cmd_env}[args.command]
         return handler(args)
     except ReproError as exc:
         print(f"repro-nb: error: {exc}", file=sys.stderr)
@@ -219,6 +221,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not paths:
         raise ReproError(f"no notebooks found in {', '.join(args.targets)}")
     options = settings.check_options()
+    if args.env or args.attribute:
+        return _check_env(args, paths, options, settings.jobs)
     if args.progress_jsonl:
         # Machine-readable progress on stderr, one JSON object a line: what the server
         # extension relays to the lab panel while a check runs.
@@ -286,6 +290,162 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         print(summary.to_text(record.notebook))
     return EXIT_OK
+
+
+# ------------------------------------------------------------------ environments
+
+
+def _env_source_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="without a record: choose versions as of DATE (default: the notebook's last git commit, else its file time)",
+    )
+    parser.add_argument(
+        "--nearest", action="store_true", help="take the nearest installable version of a pin that cannot be had here"
+    )
+
+
+def _env_check_args(check: argparse.ArgumentParser) -> None:
+    env = check.add_mutually_exclusive_group()
+    env.add_argument(
+        "--env",
+        metavar="recorded|inferred|DIR",
+        help="check in a restored environment: the record's versions, versions inferred from the code, or a DIR restored before",
+    )
+    env.add_argument(
+        "--attribute",
+        nargs="?",
+        const="auto",
+        choices=["auto", "recorded", "inferred"],
+        help="when a notebook drifts or fails, re-check it in its restored recorded (or inferred) environment and "
+        "bisect the changed packages to name the ones responsible",
+    )
+    check.add_argument(
+        "--probe-budget",
+        type=int,
+        default=None,
+        metavar="N",
+        help="--attribute: at most N restores + re-checks (default 8)",
+    )
+    _env_source_args(check)
+
+
+def _env_parser(sub: Any) -> None:
+    env = sub.add_parser("env", help="export or restore a notebook's environment")
+    actions = env.add_subparsers(dest="env_command", required=True, parser_class=_Parser)
+    export = actions.add_parser(
+        "export", help="the exact pins the notebook imported (or inferred from its code), and its Python"
+    )
+    export.add_argument("notebook")
+    export.add_argument(
+        "--format",
+        choices=["requirements", "pylock", "conda"],
+        default="requirements",
+        help="requirements.txt (default), PEP 751 pylock.toml, or conda environment.yml",
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    export.add_argument(
+        "--from",
+        dest="source",
+        choices=["auto", "recorded", "inferred"],
+        default="auto",
+        help="the record's versions, or inferred from the code (default: the record when there is one)",
+    )
+    export.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="without a record: choose versions as of DATE (default: the notebook's last git commit, else its file time)",
+    )
+    restore = actions.add_parser(
+        "restore", help="a virtual environment with those versions (uv), ipykernel and the recorder, and its kernel"
+    )
+    restore.add_argument("notebook")
+    restore.add_argument(
+        "directory", nargs="?", metavar="DIR", help="where (default: a cache directory named by the lock's hash)"
+    )
+    restore.add_argument(
+        "--from",
+        dest="source",
+        choices=["auto", "recorded", "inferred"],
+        default="auto",
+        help="the record's versions, or inferred from the code",
+    )
+    restore.add_argument(
+        "--no-register",
+        action="store_true",
+        help="do not register the kernel with Jupyter (it is still in DIR/share/jupyter)",
+    )
+    _env_source_args(restore)
+
+
+def _say(text: str) -> None:
+    print(f"repro-nb: {text}", file=sys.stderr, flush=True)
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    from .check.env import export as env_export
+
+    if args.env_command == "export":
+        if args.output:
+            _check_writable(args.output)
+        spec = env_export.environment_of(args.notebook, args.source, as_of=args.as_of)
+        text = env_export.render(spec, args.format)
+        if args.output:
+            from .format.files import atomic_write_text
+
+            atomic_write_text(args.output, text)
+            _say(
+                f"{spec.origin} environment of {args.notebook} ({len(spec.pins)} pins, Python {spec.python or 'unknown'}) → {args.output}"
+            )
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    from .check.env.attribute import EnvOptions, spec_for
+    from .check.env.restore import restore
+
+    spec = spec_for(args.notebook, EnvOptions(source=args.source, as_of=args.as_of))
+    env = restore(spec, args.directory, nearest=args.nearest, register=not args.no_register, on_step=_say)
+    how = "reused from the cache" if env.cached else f"restored with {env.installer}"
+    print(
+        f"repro-nb: {spec.origin} environment of {args.notebook}: {len(env.spec.pins)} pinned distribution(s), "
+        f"Python {env.python_version}; {how} in {env.duration_s:.1f} s → {env.directory}\n"
+        f"repro-nb: kernel {env.kernel_name!r}"
+        + (f" registered in {env.registered_in}" if env.registered_in else "")
+        + f"; check with it: repro-nb check {args.notebook} --env {env.directory}"
+    )
+    return EXIT_OK
+
+
+def _check_env(args: argparse.Namespace, paths: list[str], options: Any, jobs: int) -> int:
+    """``check --env`` (each notebook in its restored environment) and ``check --attribute``."""
+    from .check.env.attribute import DEFAULT_BUDGET, EnvOptions, attribute, check_in_env
+
+    budget = args.probe_budget if args.probe_budget is not None else DEFAULT_BUDGET
+    if budget < 1:
+        raise ReproError("--probe-budget must be at least 1")
+    if args.env:
+        directory = args.env if args.env not in ("recorded", "inferred", "auto") else None
+        if directory and not os.path.isdir(directory):
+            raise ReproError(f"--env {args.env}: not recorded, inferred, or an environment directory")
+        env = EnvOptions(
+            source="auto" if directory else args.env, directory=directory, as_of=args.as_of, nearest=args.nearest
+        )
+        results = [check_in_env(path, options, env, on_step=_say) for path in paths]
+        return _report(args, results)
+    from .check.parallel import check_many
+
+    env = EnvOptions(source=args.attribute, as_of=args.as_of, nearest=args.nearest, budget=budget)
+    progress = _Progress(len(paths))
+    results = check_many(paths, options, jobs=jobs, on_result=progress.update)
+    progress.close()
+    attributed = []
+    for result in results:
+        if result.verdict in ("drifted", "failed"):
+            _say(f"{result.path} {result.verdict}: re-checking in its restored environment (at most {budget} probes)")
+            result = attribute(result.path, result, options, env, on_step=_say)
+        attributed.append(result)
+    return _report(args, attributed)
 
 
 class _Progress:

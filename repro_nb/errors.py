@@ -58,3 +58,28 @@ class KernelNotFoundError(ReproError):
 
 class ConfigError(ReproError):
     """Invalid configuration in ``[tool.repro-nb]`` or on the command line."""
+
+
+class EnvironmentRestoreError(ReproError):
+    """A notebook's environment cannot be exported or restored here: uv failed, the index
+    cannot be reached, a directory is in the way. The message says what to do."""
+
+    exit_code = 1
+
+
+class UnavailablePinsError(EnvironmentRestoreError):
+    """Pinned versions that cannot be installed here, each with the reason and the nearest
+    installable version (``unavailable``: :class:`repro_nb.check.env.registry.Availability`)."""
+
+    def __init__(self, unavailable: list[object], python_note: str | None = None) -> None:
+        lines = [item.message() if hasattr(item, "message") else str(item) for item in unavailable]
+        hint = (
+            "; pass --nearest to restore the nearest versions instead"
+            if any(getattr(item, "nearest", None) for item in unavailable)
+            else ""
+        )
+        text = "cannot restore these versions here: " + "; ".join(lines) + hint
+        if python_note:
+            text += f" ({python_note})"
+        super().__init__(text)
+        self.unavailable = unavailable

@@ -318,3 +318,35 @@ def statuses(result: Any) -> dict[str | None, str]:
 
 def kinds(cell: Any) -> list[str]:
     return [c.kind for c in cell.causes]
+
+
+#: The versions ``env_pins_older_six.ipynb`` is planted with (older than any installed here).
+OLDER_PINS = {"six": "1.16.0", "iniconfig": "2.0.0"}
+
+
+def record_with_older_pins(path: Path) -> Path:
+    """``files/env_pins_older_six.ipynb`` recorded here into ``path``, then planted.
+
+    Its record then says six 1.16.0 and iniconfig 2.0.0 and its stored output prints
+    six 1.16.0: it drifts where six is newer, and reproduces where six is 1.16.0.
+    """
+    from importlib import metadata
+
+    from repro_nb.check.run import run_notebook
+    from repro_nb.format.files import write_notebook
+
+    for name, version in OLDER_PINS.items():
+        assert metadata.version(name) != version, f"the test needs {name} other than {version} installed here"
+    run = run_notebook(str(FILES / "env_pins_older_six.ipynb"), notebook_path=str(path))
+    assert run.ok, run.failure
+    nb = run.nb
+    nb.metadata["repro_nb"]["packages"] = {**nb.metadata["repro_nb"]["packages"], **OLDER_PINS}
+    for cell in nb.cells:
+        for item in cell.metadata.get("repro_nb", {}).get("imports", []):
+            if item.get("distribution") in OLDER_PINS:
+                item["version"] = OLDER_PINS[item["distribution"]]
+    first = nb.cells[0]
+    assert first.outputs[0]["text"] == f"six {metadata.version('six')}\n"
+    first.outputs[0]["text"] = "six 1.16.0\n"
+    write_notebook(nb, str(path))
+    return path

@@ -11,10 +11,12 @@ from typing import Any
 
 from ..compare.model import OutputDiff
 from ..format.check_types import (
+    AttributionJson,
     CellOutcome,
     CellResultJson,
     FailureJson,
     NotebookResultJson,
+    RestoredEnvironmentJson,
     RunStatus,
     Verdict,
 )
@@ -69,6 +71,10 @@ class NotebookResult:
     duration_s: float = 0.0
     warnings: list[str] = field(default_factory=list)
     kernel: KernelChoice | None = None
+    #: ``--env`` / ``--attribute`` (:mod:`repro_nb.check.env`): the restored environment the
+    #: check ran in, and the attribution of the drift to changed distributions
+    restored_environment: RestoredEnvironmentJson | None = None
+    attribution: AttributionJson | None = None
     #: not serialized: the notebooks themselves, for the HTML report's images
     stored: Any = None
     executed: Any = None
@@ -82,6 +88,14 @@ class NotebookResult:
         return EXIT_CODES[self.verdict]
 
     def to_json(self) -> NotebookResultJson:
+        document = self._to_json()
+        if self.restored_environment is not None:
+            document["restored_environment"] = self.restored_environment
+        if self.attribution is not None:
+            document["attribution"] = self.attribution
+        return document
+
+    def _to_json(self) -> NotebookResultJson:
         return {
             "path": self.path,
             "verdict": self.verdict,

@@ -217,7 +217,69 @@ class KernelJson(TypedDict):
     substituted: bool
 
 
-class NotebookResultJson(TypedDict):
+class VersionChangeJson(TypedDict):
+    """A distribution at the version the restored environment has and the one here."""
+
+    distribution: str
+    old: str | None
+    new: str | None
+
+
+EnvironmentOrigin = Literal["recorded", "inferred"]
+AttributionOutcome = Literal["confirmed", "not-confirmed", "not-restored"]
+
+
+class _RestoredEnvironmentJsonRequired(TypedDict):
+    origin: EnvironmentOrigin
+    directory: str
+    lock_hash: str
+    kernel: str
+    python: str
+    cached: bool
+    duration_s: float
+
+
+class RestoredEnvironmentJson(_RestoredEnvironmentJsonRequired, total=False):
+    """The environment a check ran in when it was not the current one (``--env``, ``--attribute``)."""
+
+    python_note: str | None
+    installer: Literal["uv", "pip"]
+    pins: list[str]
+    substituted: dict[str, dict[str, str]]
+
+
+class ProbeJson(TypedDict):
+    """One re-check of the attribution: some distributions moved back, and whether the cells came back."""
+
+    moved_back: list[str]
+    reproduced: bool | None
+    duration_s: float
+    cached: bool
+    note: str | None
+
+
+class _AttributionJsonRequired(TypedDict):
+    environment: EnvironmentOrigin
+    outcome: AttributionOutcome
+    message: str
+    cells_back: list[int]
+    cells_still: list[int]
+    changed: list[VersionChangeJson]
+    responsible: list[VersionChangeJson]
+    minimal: bool
+    probes: int
+    budget: int
+    duration_s: float
+
+
+class AttributionJson(_AttributionJsonRequired, total=False):
+    """``--attribute``: the drift re-checked in the restored environment, and the packages to blame."""
+
+    restored: RestoredEnvironmentJson | None
+    probe_log: list[ProbeJson]
+
+
+class _NotebookResultJsonRequired(TypedDict):
     path: str
     verdict: Verdict
     message: str
@@ -230,6 +292,11 @@ class NotebookResultJson(TypedDict):
     environment: list[EnvironmentDifferenceJson]
     warnings: list[str]
     kernel: KernelJson | None
+
+
+class NotebookResultJson(_NotebookResultJsonRequired, total=False):
+    restored_environment: RestoredEnvironmentJson | None
+    attribution: AttributionJson | None
 
 
 class ToolJson(TypedDict):
@@ -307,5 +374,9 @@ DEFINITIONS: dict[str | None, type] = {
     "package_drift": PackageDriftJson,
     "environment_difference": EnvironmentDifferenceJson,
     "notebook": NotebookResultJson,
+    "restored_environment": RestoredEnvironmentJson,
+    "attribution": AttributionJson,
+    "probe": ProbeJson,
+    "version_change": VersionChangeJson,
     None: CheckReportJson,
 }

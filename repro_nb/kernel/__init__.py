@@ -8,8 +8,8 @@
 - :mod:`.fileaccess` (with its audit hook in C, ``_audit.c``) — files opened;
   :mod:`.seeds` — seeding and unseeded randomness; :mod:`.postimport` — hooks on first
   import; :mod:`.patches` — what was wrapped, to unwrap on unload;
-- :mod:`.packages`, :mod:`.distributions`, :mod:`.locations` — imported modules to
-  installed distributions and versions; :mod:`.environment` — the machine;
+- :mod:`.packages`, :mod:`.locations` (with :mod:`repro_nb.format.distributions`, which
+  the checker shares) — imported modules to installed distributions and versions; :mod:`.environment` — the machine;
   :mod:`.notebook_path` — where the notebook is.
 
 Rule (enforced by ``tests/test_layout.py``): this package imports nothing of the

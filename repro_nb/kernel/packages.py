@@ -5,7 +5,7 @@ The recorder sees which modules a cell imported (new entries at the end of
 :class:`PackageResolver` names the distribution and version of each, because import
 names and distribution names differ (``sklearn`` is scikit-learn, ``yaml`` is PyYAML)
 and the version lives with the distribution. The index of top-level names it starts
-from is :mod:`.distributions`'.
+from is :mod:`repro_nb.format.distributions`' (shared with the checker).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
-from .distributions import environment_index
+from ..format.distributions import environment_index
 
 if TYPE_CHECKING:
     from ..format.record_types import ImportRecord
@@ -81,7 +81,7 @@ class PackageResolver:
     """Map a module name to the distribution (and version) that installed it.
 
     ``importlib.metadata.packages_distributions()`` answers this for ordinary installs
-    but takes 200–310 ms for ~150 distributions; :mod:`repro_nb.kernel.distributions` builds the
+    but takes 200–310 ms for ~150 distributions; :mod:`repro_nb.format.distributions` builds the
     same map from plain text in ~25 ms and caches it on disk per environment (~0.3 ms),
     and it is still computed lazily, once, and reused.
     A name not in the map may have been ``pip install``-ed during the session, so the map

@@ -49,6 +49,7 @@ from ..format.check_types import (
 from ..format.files import atomic_write_text
 from ..format.report import cause_summary
 from ..format.text import short_hash, strip_ansi
+from . import attribution
 
 if TYPE_CHECKING:
     from ..check.results import NotebookResult
@@ -205,7 +206,7 @@ def _render(items: Sequence[tuple[NotebookResultJson, _Notebooks]], created: dat
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>repro-nb check: {_e(_headline(counts, len(items)))}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{_CSS}{attribution.CSS}</style>",
         "</head>",
         "<body>",
         "<header>",
@@ -298,6 +299,7 @@ def _notebook_section(number: int, nb: NotebookResultJson, sources: _Notebooks, 
         parts.append(
             '<h3>Warnings</h3><ul class="warnings">' + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>"
         )
+    parts.append(attribution.html_section(nb))
     parts.append(_environment_table(nb.get("environment", [])))
     parts.append(_data_table(nb.get("data", [])))
     parts.append(_package_table(nb.get("packages", [])))
@@ -474,8 +476,9 @@ def _causes_list(index: Any, causes: Sequence[CauseJson]) -> str:
             if (isinstance(origin, int) and origin != index)
             else ""
         )
+        item_class, badge = attribution.cause_badge(cause)
         items.append(
-            f'<li><span class="conf conf-{css}">{_e(confidence)}</span> '
+            f'<li{item_class}><span class="conf conf-{css}">{_e(confidence)}</span> {badge}'
             f"<code>{_e(cause.get('kind'))}</code> {_e(cause.get('message', ''))}{where}</li>"
         )
     return f'<h4>Causes</h4><ul class="causes">{"".join(items)}</ul>'

@@ -15,6 +15,7 @@ from ..check.results import CellResult, NotebookResult
 from ..compare.model import OutputDiff
 from ..format.report import cause_summary
 from ..format.text import short_hash
+from . import attribution
 
 _COLORS = {"reproduced": "32", "drifted": "33", "failed": "31", "error": "31", "high": "1", "dim": "2"}
 MAX_DIFF_LINES = 12
@@ -88,6 +89,7 @@ def notebook_details(result: NotebookResult, color: bool = False) -> str:
         lines.append("  environment differences:")
         for e in relevant:
             lines.append(f"    {e.field}: {e.old or 'unset'} → {e.new or 'unset'} ({e.severity})")
+    lines += attribution.terminal_lines(result)
     for warning in result.warnings:
         lines.append(style(f"  note: {warning}", "dim"))
     return "\n".join(lines)

@@ -92,6 +92,8 @@ class Check:
     task: asyncio.Task[None] | None = field(default=None, repr=False)
     workdir: str | None = field(default=None, repr=False)
     """Temporary directory of the running checker (report, runtime files); removed at the end."""
+    attribute: bool = False
+    """``check --attribute``: prove environment causes by re-running in the restored environment."""
 
     @property
     def running(self) -> bool:
@@ -167,7 +169,7 @@ class CheckManager:
 
     # -- life cycle ---------------------------------------------------------------
 
-    def start(self, path: str, real_path: str, *, timeout: float | None = None) -> Check:
+    def start(self, path: str, real_path: str, *, timeout: float | None = None, attribute: bool = False) -> Check:
         """Register a check of a saved notebook and start it in the background.
 
         Synchronous up to the registration, so two requests for one notebook cannot
@@ -176,7 +178,7 @@ class CheckManager:
         running = self.running_for(real_path)
         if running is not None:
             raise AlreadyRunning(running)
-        check = Check(id=uuid.uuid4().hex, path=path, real_path=real_path)
+        check = Check(id=uuid.uuid4().hex, path=path, real_path=real_path, attribute=attribute)
         self._checks[check.id] = check
         check.task = asyncio.create_task(self._supervise(check, timeout))
         return check
@@ -208,6 +210,8 @@ class CheckManager:
         argv = [self.python, "-m", "repro_nb.cli", "check", "--json", report, "--progress-jsonl", "-q"]
         if timeout is not None:
             argv += ["--timeout", repr(float(timeout))]
+        if check.attribute:
+            argv.append("--attribute")
         # "--": a notebook named "-x.ipynb" is not an option
         return [*argv, "--", os.path.join(*check.path.split("/"))]
 

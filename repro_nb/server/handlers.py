@@ -138,7 +138,9 @@ class ChecksHandler(ReproHandler):
         timeout = _timeout(body.get("timeout"))
         location = self.notebook(body.get("path"))
         try:
-            check = self.checks.start(location.api_path, location.real_path, timeout=timeout)
+            check = self.checks.start(
+                location.api_path, location.real_path, timeout=timeout, attribute=body.get("attribute") is True
+            )
         except AlreadyRunning as exc:
             raise ApiError(409, "already-running", str(exc), check=exc.check.to_json()) from None
         self.set_header("Location", self.request.path.rstrip("/") + "/" + check.id)
@@ -178,8 +180,35 @@ class CheckHandler(ReproHandler):
         self.reply(check.to_json())
 
 
+class EnvironmentHandler(ReproHandler):
+    """A notebook's environment as a file to download (GET); docs/rest-api.md."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        from .environment import SUFFIXES, ExportFailed, export_environment, filename_for
+
+        fmt = self.get_query_argument("format", "requirements")
+        if fmt not in SUFFIXES:
+            raise ApiError(400, "bad-request", f"format must be one of {', '.join(SUFFIXES)}")
+        location = self.notebook(self.get_query_argument("path", None))
+        try:
+            content = await export_environment(self.root_dir, location.api_path, fmt)
+        except ExportFailed as exc:
+            raise ApiError(422, "cannot-export", exc.message) from None
+        self.reply(
+            {
+                "path": location.api_path,
+                "format": fmt,
+                "filename": filename_for(location.api_path, fmt),
+                "content": content,
+            }
+        )
+
+
 default_handlers: list[tuple[str, type[ReproHandler]]] = [
     (r"/repro-nb/version", VersionHandler),
     (r"/repro-nb/checks", ChecksHandler),
     (r"/repro-nb/checks/([^/]+)", CheckHandler),
+    (r"/repro-nb/environment", EnvironmentHandler),
 ]

@@ -474,6 +474,21 @@ def stored_errors() -> dict[str, Any]:
     )
 
 
+def env_pins_older_six() -> dict[str, Any]:
+    """Recorded by the tests (``repro-nb run``), then planted: six 1.16.0 and iniconfig 2.0.0.
+
+    Prints six's version, so it reproduces only where six is 1.16.0; it also imports
+    iniconfig, the second changed package an attribution must not blame. Both are
+    small pure-Python wheels: restoring them through the index takes seconds.
+    """
+    return notebook(
+        [
+            code("versions", "import iniconfig\nimport six\nprint('six', six.__version__)"),
+            code("plain", "print(6 * 7)"),
+        ]
+    )
+
+
 def failure_and_consequences() -> dict[str, Any]:
     """One new error, the cells that fail only because of it, and an independent failure."""
     return notebook(
@@ -594,6 +609,16 @@ def old_versions_no_record() -> dict[str, Any]:
     )
 
 
+def env_imports_no_record() -> dict[str, Any]:
+    """No record: its code imports six and yaml (PyYAML) and %pip-installs attrs, for inferred pins."""
+    return notebook(
+        [
+            code("pip", "%pip install -q attrs"),
+            code("imports", "import os\nimport six\nimport yaml\nfrom attr import define\nprint(six.__version__)"),
+        ]
+    )
+
+
 def empty_notebook() -> dict[str, Any]:
     return notebook([])
 
@@ -633,6 +658,8 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "counts_skip": counts_skip,
     "network_failure": network_failure,
     "old_versions_no_record": old_versions_no_record,
+    "env_pins_older_six": env_pins_older_six,
+    "env_imports_no_record": env_imports_no_record,
     "empty_notebook": empty_notebook,
     "unknown_kernel": unknown_kernel,
 }

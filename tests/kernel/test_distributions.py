@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from repro_nb.kernel import distributions
+from repro_nb.format import distributions
 
 
 def test_index_agrees_with_importlib_metadata() -> None:

@@ -420,3 +420,38 @@ async def test_only_the_last_finished_checks_are_kept(tmp_path: Path) -> None:
         started.append(check)
     assert [c.state for c in started] == ["failed"] * 4
     assert [c.path for c in checks.list_checks()] == ["n3.ipynb", "n2.ipynb"]
+
+
+# -- the environment export -----------------------------------------------------------
+
+
+@async_test
+async def test_environment_export_downloads_the_recorded_pins(
+    jp_fetch: Fetch, jp_root_dir: Path, drift_dir: Path
+) -> None:
+    """``GET /repro-nb/environment``: what ``repro-nb env export`` writes, for the panel to save."""
+    shutil.copytree(drift_dir, jp_root_dir / "analysis")
+    stored = json.loads((jp_root_dir / "analysis" / "drift.ipynb").read_text())
+    stored["metadata"]["repro_nb"]["packages"] = {"six": "1.16.0", "iniconfig": "2.0.0"}
+    (jp_root_dir / "analysis" / "drift.ipynb").write_text(json.dumps(stored))
+    status, payload = await call(
+        jp_fetch, "GET", "repro-nb", "environment", params={"path": "analysis/drift.ipynb", "format": "requirements"}
+    )
+    assert status == 200, payload
+    assert (payload["path"], payload["format"], payload["filename"]) == (
+        "analysis/drift.ipynb",
+        "requirements",
+        "drift-requirements.txt",
+    )
+    assert payload["content"].splitlines()[-2:] == ["iniconfig==2.0.0", "six==1.16.0"]
+    assert str(jp_root_dir) not in payload["content"]
+    status, payload = await call(
+        jp_fetch, "GET", "repro-nb", "environment", params={"path": "analysis/drift.ipynb", "format": "wheelhouse"}
+    )
+    assert_error(status, payload, 400, "bad-request")
+    (jp_root_dir / "broken.ipynb").write_text("{ not json")
+    status, payload = await call(jp_fetch, "GET", "repro-nb", "environment", params={"path": "broken.ipynb"})
+    assert_error(status, payload, 422, "cannot-export")
+    assert payload["message"].startswith("cannot read notebook broken.ipynb")
+    status, payload = await call(jp_fetch, "GET", "repro-nb", "environment", params={"path": "../outside.ipynb"})
+    assert_error(status, payload, 403, "outside-root")

@@ -6,6 +6,7 @@
  */
 import type { NotebookResult } from '../schema/check.js';
 import type { NotebookRecord } from '../schema/record.js';
+import { attributionNote, type IAttributionNote } from './attribution.js';
 import type { ICellInfo } from './cells.js';
 import { dataItems, type IDataItem } from './dataFiles.js';
 import { driftItems, type IDriftItem } from './drift.js';
@@ -23,6 +24,8 @@ export interface ISummary {
   packages: IPackageItem[];
   environment: [string, string][];
   drift: IDriftItem[];
+  /** The proof by re-run of the last check (`--attribute`), or null. */
+  attribution: IAttributionNote | null;
   /** The last check's verdict and its one-line message, or null before any check. */
   verdict: NotebookResult['verdict'] | null;
   verdictMessage: string | null;
@@ -48,6 +51,7 @@ export function summarize(
     packages: packageItems(notebook, result),
     environment: environmentRows(notebook),
     drift: driftItems(result, cells),
+    attribution: attributionNote(result),
     verdict: result?.verdict ?? null,
     verdictMessage: result?.message ?? null
   };

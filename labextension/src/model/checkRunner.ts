@@ -88,8 +88,11 @@ export class CheckRunner implements IDisposable {
     }
   }
 
-  /** Start a check of the saved notebook (or attach to the one running). */
-  async start(timeout?: number): Promise<void> {
+  /**
+   * Start a check of the saved notebook (or attach to the one running); `attribute`:
+   * prove environment causes by re-running in the restored recorded environment.
+   */
+  async start(timeout?: number, attribute = false): Promise<void> {
     if (this.running) {
       return;
     }
@@ -100,6 +103,9 @@ export class CheckRunner implements IDisposable {
       const body: ICheckRequest = { path: this._path };
       if (timeout) {
         body.timeout = timeout;
+      }
+      if (attribute) {
+        body.attribute = true;
       }
       const check = await requestAPI<ICheck>(endpoints.checks, {
         method: 'POST',

@@ -126,9 +126,13 @@ export class ReproModel implements IDisposable {
     return this._summary;
   }
 
-  /** Start a check of the saved file. Never saves: a dirty notebook is checked as saved. */
-  async check(): Promise<void> {
-    await this.checks.start();
+  /**
+   * Start a check of the saved file. Never saves: a dirty notebook is checked as saved.
+   * `attribute`: a drift is re-checked in the restored recorded environment, proving
+   * (or clearing) the environment as its cause.
+   */
+  async check(attribute = false): Promise<void> {
+    await this.checks.start(undefined, attribute);
   }
 
   dispose(): void {

@@ -35,11 +35,26 @@ export interface ICheckRequest {
   path: string;
   /** Seconds per cell; the server's default when absent. */
   timeout?: number;
+  /** Re-check a drift in the restored recorded environment and name the packages to blame. */
+  attribute?: boolean;
+}
+
+/** The formats `GET /repro-nb/environment` exports a notebook's environment in. */
+export type EnvironmentFormat = 'requirements' | 'pylock' | 'conda';
+
+/** `GET /repro-nb/environment?path=P&format=F`: the file to save, and its usual name. */
+export interface IEnvironmentExport {
+  path: string;
+  format: EnvironmentFormat;
+  filename: string;
+  content: string;
 }
 
 /** The endpoints, under `<base url>/repro-nb/`. */
 export const endpoints = {
   checks: 'checks',
   checksOf: (path: string): string => `checks?path=${encodeURIComponent(path)}`,
-  check: (id: string): string => `checks/${encodeURIComponent(id)}`
+  check: (id: string): string => `checks/${encodeURIComponent(id)}`,
+  environment: (path: string, format: EnvironmentFormat): string =>
+    `environment?path=${encodeURIComponent(path)}&format=${encodeURIComponent(format)}`
 };

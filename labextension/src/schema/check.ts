@@ -174,6 +174,14 @@ export interface NotebookResult {
      */
     substituted: boolean;
   } | null;
+  /**
+   * Only when the check ran in a restored environment (`repro-nb check --env recorded|inferred|DIR`): which one, and what restoring it took. Absent or null otherwise.
+   */
+  restored_environment?: null | RestoredEnvironment;
+  /**
+   * Only with `repro-nb check --attribute`, for a notebook that drifted or failed: the re-check in the restored recorded (or inferred) environment, the cells that came back there, and the smallest set of changed distributions found responsible by delta debugging. Absent or null otherwise.
+   */
+  attribution?: null | Attribution;
 }
 
 /**
@@ -506,4 +514,169 @@ export interface EnvironmentDifference {
    * How likely the change is to move a result: "high" routinely (Python implementation, machine architecture), "medium" in the last floating-point digits (BLAS, thread counts), "low" rarely the cause.
    */
   severity: 'high' | 'medium' | 'low';
+}
+
+/**
+ * A distribution at two versions: the restored environment's (`old`, as recorded or inferred) and the current one's (`new`).
+ *
+ * From `check-v2.schema.json#/definitions/version_change`.
+ */
+export interface VersionChange {
+  /**
+   * Distribution name, e.g. "numpy".
+   */
+  distribution: string;
+  /**
+   * The version in the restored (recorded or inferred) environment; null when it has none.
+   */
+  old: string | null;
+  /**
+   * The version here; null when it is not installed here.
+   */
+  new: string | null;
+}
+
+/**
+ * An environment restored by `repro-nb env restore` (uv), in which a check ran.
+ *
+ * From `check-v2.schema.json#/definitions/restored_environment`.
+ */
+export interface RestoredEnvironment {
+  /**
+   * "recorded": the versions the notebook's record lists; "inferred": versions inferred from its code as of a date.
+   */
+  origin: 'recorded' | 'inferred';
+  /**
+   * Where the environment is (a cache directory named by the lock hash, or the DIR given).
+   */
+  directory: string;
+  /**
+   * The hash of the pins, the kernel's requirements and the Python minor version it is cached by.
+   */
+  lock_hash: string;
+  /**
+   * The kernelspec name of the environment's kernel (`repro-<notebook>-<hash>`).
+   */
+  kernel: string;
+  /**
+   * The Python version of the environment.
+   */
+  python: string;
+  /**
+   * A sentence when the notebook wanted another Python than the one available here, else null.
+   */
+  python_note?: string | null;
+  /**
+   * True when an environment restored before with the same pins was reused.
+   */
+  cached: boolean;
+  /**
+   * Seconds the restore took (close to 0 when cached).
+   */
+  duration_s: number;
+  /**
+   * What installed it: "uv", or "pip" when uv could not run.
+   */
+  installer?: 'uv' | 'pip';
+  /**
+   * The `name==version` requirements restored.
+   */
+  pins?: string[];
+  /**
+   * With --nearest: distribution → {"wanted", "used"} for each version that could not be had and was replaced by the nearest installable one.
+   */
+  substituted?: {
+    [k: string]: {
+      wanted: string;
+      used: string;
+    };
+  };
+}
+
+/**
+ * One probe of the attribution: an environment with some changed distributions moved back, restored and re-checked.
+ *
+ * From `check-v2.schema.json#/definitions/probe`.
+ */
+export interface Probe {
+  /**
+   * The distributions at their restored-environment versions in this probe (the rest at the current versions); all of them for the confirming re-check.
+   */
+  moved_back: string[];
+  /**
+   * Whether the cells that came back in the restored environment reproduced in this probe; null when the probe could not run (an environment that does not resolve).
+   */
+  reproduced: boolean | null;
+  /**
+   * Seconds for the restore and re-check.
+   */
+  duration_s: number;
+  /**
+   * True when the probe's environment was restored before.
+   */
+  cached: boolean;
+  /**
+   * Why the probe could not run, else null.
+   */
+  note: string | null;
+}
+
+/**
+ * Proof by re-run: the notebook re-checked in its restored recorded (or inferred) environment; drift that vanished there is an environment cause confirmed (cause kind "environment-confirmed"), and delta debugging over the changed distributions names the smallest set responsible.
+ *
+ * From `check-v2.schema.json#/definitions/attribution`.
+ */
+export interface Attribution {
+  /**
+   * Which environment was restored: "recorded" (the record's versions) or "inferred" (from the code, as of a date).
+   */
+  environment: 'recorded' | 'inferred';
+  /**
+   * "confirmed": some drifted or failed cells reproduced in the restored environment; "not-confirmed": none did (the environment is not the cause of what still drifts); "not-restored": the environment could not be restored (see `message`).
+   */
+  outcome: 'confirmed' | 'not-confirmed' | 'not-restored';
+  /**
+   * One sentence for people, e.g. "cells 12–21 drift because of numpy 1.26.4 → 2.4.6 (confirmed: with only numpy moved back, they reproduce)".
+   */
+  message: string;
+  /**
+   * Indices (stored notebook) of the cells that drifted or failed here and reproduced in the restored environment.
+   */
+  cells_back: CellIndices;
+  /**
+   * Indices of the cells that drifted or failed here and also in the restored environment: not explained by the environment.
+   */
+  cells_still: CellIndices;
+  /**
+   * The distributions whose version here differs from the restored environment's.
+   */
+  changed: VersionChange[];
+  /**
+   * The smallest set of changed distributions found such that moving only them back makes `cells_back` reproduce; empty when the outcome is not "confirmed" or nothing changed.
+   */
+  responsible: VersionChange[];
+  /**
+   * True when `responsible` is 1-minimal (moving back any one fewer does not reproduce); false when the probe budget ran out first.
+   */
+  minimal: boolean;
+  /**
+   * Restores + re-checks made, the confirming re-check included (cached probes count too).
+   */
+  probes: number;
+  /**
+   * The most probes allowed (`--probe-budget`).
+   */
+  budget: number;
+  /**
+   * Seconds the attribution took in all.
+   */
+  duration_s: number;
+  /**
+   * The restored environment of the confirming re-check.
+   */
+  restored?: null | RestoredEnvironment;
+  /**
+   * Every probe, in order.
+   */
+  probe_log?: Probe[];
 }

@@ -22,6 +22,18 @@ export function CheckSection(props: { model: ReproModel; trans: TranslationBundl
         >
           {trans.__('Check reproducibility')}
         </button>
+        {!running &&
+          (model.checkResult?.verdict === 'drifted' || model.checkResult?.verdict === 'failed') && (
+            <button
+              className="jp-Button jp-mod-styled jp-repro-nb-attribute-button"
+              onClick={() => void model.check(true)}
+              title={trans.__(
+                'Check again, then re-check in the restored recorded environment and name the packages responsible'
+              )}
+            >
+              {trans.__('Prove environment causes')}
+            </button>
+          )}
         {running && check && (
           <button
             className="jp-Button jp-mod-styled jp-mod-warn jp-repro-nb-cancel-button"

@@ -1,4 +1,5 @@
 import * as React from 'react';
+import { IAttributionNote, isConfirmed } from '../logic/attribution';
 import { IDriftItem } from '../logic/drift';
 import { CellLink } from './cellLink';
 import { OutputDiffView } from './outputDiff';
@@ -6,10 +7,20 @@ import { ISectionProps } from './props';
 import { Section } from './section';
 
 /** After a check: each drifted or failed cell with its causes and output diffs. */
-export function DriftSection(props: ISectionProps & { drift: IDriftItem[] }): JSX.Element {
-  const { drift, trans, onSelectCell } = props;
+export function DriftSection(
+  props: ISectionProps & { drift: IDriftItem[]; attribution?: IAttributionNote | null }
+): JSX.Element {
+  const { drift, attribution, trans, onSelectCell } = props;
   return (
     <Section title={trans.__('Drift')} count={drift.length} name="drift">
+      {attribution && (
+        <p className="jp-repro-nb-attribution" data-outcome={attribution.outcome}>
+          {attribution.outcome === 'confirmed' && (
+            <span className="jp-repro-nb-confirmed-badge">{trans.__('confirmed by re-run')}</span>
+          )}
+          {attribution.message}
+        </p>
+      )}
       {drift.map((d, i) => (
         <DriftView key={i} drift={d} trans={trans} onSelectCell={onSelectCell} />
       ))}
@@ -43,10 +54,20 @@ function DriftView(props: ISectionProps & { drift: IDriftItem }): JSX.Element {
       {drift.causes.length > 0 && (
         <ul className="jp-repro-nb-causes">
           {drift.causes.map((c, i) => (
-            <li key={i} className="jp-repro-nb-cause" data-kind={c.kind}>
+            <li
+              key={i}
+              className={`jp-repro-nb-cause${isConfirmed(c) ? ' jp-repro-nb-cause-confirmed' : ''}`}
+              data-kind={c.kind}
+              data-category={c.category}
+            >
               <span className={`jp-repro-nb-confidence jp-repro-nb-confidence-${c.confidence}`}>
                 {trans.__(c.confidence)}
               </span>
+              {isConfirmed(c) && (
+                <span className="jp-repro-nb-confirmed-badge">
+                  {trans.__('confirmed by re-run')}
+                </span>
+              )}
               <span className="jp-repro-nb-message">{c.message}</span>
               {c.origin_index !== null && c.origin_index !== drift.cellIndex && (
                 <CellLink index={c.origin_index} trans={trans} onSelectCell={onSelectCell} />

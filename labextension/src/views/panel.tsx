@@ -13,6 +13,7 @@ import { CheckSection } from './checkSection';
 import { DataSection } from './dataSection';
 import { DriftSection } from './driftSection';
 import { EnvironmentSection } from './environmentSection';
+import { ExportSection } from './exportSection';
 import { Header } from './header';
 import { PackagesSection } from './packagesSection';
 import { RecorderStatus } from './recorderStatus';
@@ -116,7 +117,10 @@ function PanelView(props: {
       />
       <RecorderStatus recorder={model.recorder} trans={trans} />
       <CheckSection model={model} trans={trans} />
-      {summary.drift.length > 0 && <DriftSection drift={summary.drift} {...sections} />}
+      <ExportSection path={model.panel.context.localPath} trans={trans} />
+      {summary.drift.length > 0 && (
+        <DriftSection drift={summary.drift} attribution={summary.attribution} {...sections} />
+      )}
       {!summary.hasRecord ? (
         <p className="jp-repro-nb-empty">{trans.__('This notebook has no repro-nb record yet.')}</p>
       ) : (

@@ -8,6 +8,11 @@ anything, and 20 % of a short notebook's run time. Reading the same files as pla
 takes a fraction of that, and the answer only changes when something is installed or
 removed, which changes the mtime of the ``site-packages`` directory. So the map is
 cached on disk per environment, keyed by the import path and those mtimes.
+
+It lives in ``format/`` because both processes need it: the recorder names the
+distribution of each module a cell imported, and the checker (``repro-nb env export``
+of a notebook without a record) maps the import names it reads in the code to the
+distributions installed here.
 """
 
 from __future__ import annotations
@@ -84,7 +89,7 @@ def environment_index(use_cache: bool = True) -> Index:
     index = build_index()
     if use_cache:
         try:
-            from ..format.files import atomic_write_text
+            from .files import atomic_write_text
 
             os.makedirs(os.path.dirname(cache_file), exist_ok=True)
             atomic_write_text(cache_file, json.dumps(index))
