@@ -32,6 +32,9 @@ def _compare_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--atol", type=float, help=HELP["atol"])
     parser.add_argument("--mask", action="append", dest="masks", metavar="REGEX", help=HELP["masks"])
     parser.add_argument(
+        "--nbval-sanitize-with", dest="sanitize_with", metavar="FILE", type=os.path.abspath, help=HELP["sanitize_with"]
+    )
+    parser.add_argument(
         "--no-default-masks",
         action="store_false",
         dest="default_masks",
@@ -127,6 +130,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         atol=getattr(args, "atol", None),
         masks=tuple(settings.masks) + tuple(args.masks) if getattr(args, "masks", None) else None,
         default_masks=getattr(args, "default_masks", None),
+        sanitize_with=getattr(args, "sanitize_with", None),
         stop_on_error=getattr(args, "stop_on_error", None),
         strict_kernel=getattr(args, "strict_kernel", None),
     )

@@ -30,6 +30,7 @@ from nbclient.exceptions import CellExecutionError
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 
+from ..compare.markers import must_not_run
 from ..format import record as record_mod
 from ..format.protocol import TARGET, WHOLE_RECORD_PROTOCOL, open_data
 from ..format.protocol_messages import CellMessage
@@ -179,6 +180,8 @@ class RecordingClient(NotebookClient):
     async def async_execute_cell(
         self, cell: Any, cell_index: int, execution_count: int | None = None, store_history: bool = True
     ) -> Any:
+        if cell.get("cell_type") == "code" and must_not_run(cell):
+            return cell  # nbval's NBVAL_SKIP / nbval-skip: not even executed
         self.observer.current_index = cell_index
         if self.observer.on_cell_start is not None:
             with contextlib.suppress(Exception):  # progress reporting must not stop a run

@@ -33,6 +33,7 @@ from .causes.model import CONFIDENCE_RANK, Cause
 from .causes.order import order_causes, rerun_causes
 from .causes.randomness import hash_order_causes, randomness_causes
 from .causes.signatures import signature_causes
+from .causes.tracebacks import traceback_edit_causes
 from .evidence import Evidence
 
 #: Causes kept per cell.
@@ -60,6 +61,8 @@ def explain_cell(
     if gone is not None:
         causes.append(gone)
     causes.extend(edited_causes(index, evidence))
+    if not any(c.kind == "code-edited" and c.origin_index == index for c in causes):
+        causes.extend(traceback_edit_causes(index, stored_cell))
     causes.extend(data_causes(index, evidence))
     causes.extend(module_causes(index, evidence))
     causes.extend(env_var_causes(index, evidence))
@@ -80,8 +83,9 @@ def explain_cell(
         causes.extend(randomness_causes(index, evidence))
         if comparison is not None and not any(c.kind == "version-signature" for c in causes):
             causes.extend(hash_order_causes(comparison, evidence))
-    causes.extend(order_causes(index, evidence))
+    # a restart at this cell is the plainer story of counts that run backwards: it leads
     causes.extend(rerun_causes(index, evidence))
+    causes.extend(order_causes(index, evidence))
     if not any(c.confidence == "high" for c in causes):
         causes.extend(environment_causes(evidence))
     if not causes:
@@ -119,7 +123,8 @@ def _ordered(causes: list[Cause], index: int) -> list[Cause]:
     def group(cause: Cause) -> int:
         if cause.kind in _EXPLAINS_FAILURE and cause.confidence != "low":
             return 0
-        return 1 if cause.kind in ("timeout", "dead-kernel", "error-gone", "code-edited") else 2
+        # an edit explains why a stored error is gone: the edit first
+        return {"timeout": 1, "dead-kernel": 1, "code-edited": 1, "error-gone": 2}.get(cause.kind, 3)
 
     return sorted(
         unique,

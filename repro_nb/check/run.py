@@ -19,7 +19,7 @@ from typing import Any
 
 import nbformat
 
-from ..compare.model import RAISES_EXCEPTION_TAG
+from ..compare.markers import RAISES_EXCEPTION_TAG, expects_an_error
 from ..format.check_types import FailureJson, FailureKind, RunStatus
 from ..format.files import read_notebook
 from ..format.text import strip_ansi
@@ -187,7 +187,8 @@ def _tag_stored_errors(nb: nbformat.NotebookNode) -> list[str]:
         if cell.get("cell_type") != "code":
             continue
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-        if RAISES_EXCEPTION_TAG in tags or not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+        stored_error = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        if RAISES_EXCEPTION_TAG in tags or not (stored_error or expects_an_error(cell)):
             continue
         if not cell.get("id"):
             cell["id"] = f"repro-nb-{len(tagged)}"

@@ -39,6 +39,7 @@ HELP: dict[str, str] = {
     "rtol": "relative tolerance for numbers in text outputs (default 1e-5)",
     "atol": "absolute tolerance for numbers in text outputs (default 1e-8)",
     "masks": "extra regular expressions whose matches are volatile output (replaced before comparing)",
+    "sanitize_with": "an nbval sanitize file (regex:/replace: pairs) whose patterns are applied as masks",
     "default_masks": "apply the built-in masks (timestamps, addresses, timings, progress bars, temp paths)",
     "disable_masks": "names of built-in masks to switch off",
     "image_pixel_tolerance": "per-channel difference (0-255) within which two pixels of a picture look the same "
@@ -46,7 +47,7 @@ HELP: dict[str, str] = {
     "image_shift_tolerance": "pixels a detail of a picture may move before it counts as moved (default 1)",
     "image_size_tolerance": "pixels a picture may grow or shrink in each direction and still be aligned and compared "
     "(default 2: a formula or a font rendered a pixel larger)",
-    "image_min_changed_pixels": "changed pixels a picture needs before it counts as drifted (default 4)",
+    "image_min_changed_pixels": "changed pixels a picture needs before it counts as drifted (default 2)",
     "stop_on_error": "stop at the first error the stored notebook does not have, instead of running every cell",
     "strict_kernel": "refuse a notebook whose kernel is not installed, instead of checking it with one of its language",
     "skip": "glob patterns of notebook paths not to check",
@@ -63,12 +64,14 @@ class Settings:
     rtol: float = 1e-5
     atol: float = 1e-8
     masks: tuple[str, ...] = ()
+    sanitize_with: str | None = None
+    """Absolute once loaded: a file's path is relative to its pyproject, a flag's to the cwd."""
     default_masks: bool = True
     disable_masks: tuple[str, ...] = ()
     image_pixel_tolerance: int = 64
     image_shift_tolerance: int = 1
     image_size_tolerance: int = 2
-    image_min_changed_pixels: int = 4
+    image_min_changed_pixels: int = 2
     stop_on_error: bool = False
     strict_kernel: bool = False
     skip: tuple[str, ...] = ()
@@ -87,7 +90,9 @@ class Settings:
 
         try:
             normalizers = NormalizerSet.from_options(
-                defaults=self.default_masks, disable=self.disable_masks, extra_masks=self.masks
+                defaults=self.default_masks,
+                disable=self.disable_masks,
+                extra_masks=(*self.masks, *_sanitize_masks(self.sanitize_with)),
             )
         except ValueError as exc:
             raise ConfigError(f"invalid mask: {exc}") from exc
@@ -123,6 +128,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "rtol": (int, float),
     "atol": (int, float),
     "masks": (list,),
+    "sanitize_with": (str,),
     "default_masks": (bool,),
     "disable_masks": (list,),
     "image_pixel_tolerance": (int,),
@@ -169,7 +175,22 @@ def load_settings(start: str | None = None, pyproject: str | None = None) -> Set
             expected = " or ".join(t.__name__ for t in _TYPES[name])
             raise ConfigError(f"{path}: [tool.repro-nb] {key} must be {expected}, not {type(value).__name__}")
         values[name] = tuple(str(v) for v in value) if isinstance(value, list) else value
+    if "sanitize_with" in values:
+        values["sanitize_with"] = os.path.join(os.path.dirname(os.path.abspath(path)), values["sanitize_with"])
     return _validated(Settings(source=path, **values))
+
+
+def _sanitize_masks(path: str | None) -> tuple[tuple[str, str], ...]:
+    if path is None:
+        return ()
+    from ..compare.sanitize import read_sanitize_file
+
+    try:
+        return read_sanitize_file(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the sanitize file {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _validated(settings: Settings) -> Settings:
@@ -194,6 +215,7 @@ def _validated(settings: Settings) -> Settings:
                 compile_user_mask(pattern)
             except ValueError as exc:
                 raise ConfigError(str(exc)) from exc
+    _sanitize_masks(settings.sanitize_with)  # a missing or broken file fails here, once
     if settings.disable_masks:
         from ..compare.normalize import BUILTIN_MASK_NAMES
 

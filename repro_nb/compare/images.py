@@ -18,6 +18,9 @@ label are real drift. So (:class:`ImageTolerance`):
 4. the pictures differ when at least ``min_changed`` pixels changed; the report gives
    their fraction of the picture and the bounding box of the changed region.
 
+A picture that renders an unchanged LaTeX source beside it (SymPy, ``IPython.display.Latex``)
+is not compared at all: :func:`.outputs._renders_same_source`.
+
 Linear in the number of pixels (a few shifted copies, no quadratic search).
 """
 

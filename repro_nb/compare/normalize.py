@@ -191,15 +191,16 @@ BUILTIN_MASKS: tuple[Normalizer, ...] = (
         "",
         "slowest run",
     ),
-    # ISO 8601 and its relatives: 2024-01-05T12:30:45.123+01:00, 2024/01/05 12:30:45,123
+    # ISO 8601 and its relatives: 2024-01-05T12:30:45.123+01:00, 2024/01/05 12:30:45,123,
+    # 2024-01-05, 12:30:45 (a comma between date and time, as some loggers print)
     _mask(
         "timestamp",
         # The year is matched before its word-boundary check (a lookbehind): a pattern
         # opening with a plain character set is scanned several times faster.
-        r"[12][0-9]{3}[-/](?<!\w[12][0-9]{3}[-/])[0-9]{2}[-/][0-9]{2}[T ]" + _TIME + _TZ + r"\b",
+        r"[12][0-9]{3}[-/](?<!\w[12][0-9]{3}[-/])[0-9]{2}[-/][0-9]{2}(?:[T ]|, )" + _TIME + _TZ + r"\b",
         "<TIMESTAMP>",
         ":",
-        probe=r"[-/]\d\d[-/]\d\d[T ]\d",
+        probe=r"[-/]\d\d[-/]\d\d(?:[T ]|, )\d",
     ),
     # ctime / HTTP date: "Fri Jan  5 12:30:45 2024", "Fri, 05 Jan 2024 12:30:45 GMT"
     _mask(

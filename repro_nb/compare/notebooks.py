@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..format.cells import cell_source
 from ..format.check_types import CompareOutcome
+from .markers import CHECK_OUTPUT, expects_an_error, must_not_run, output_marker
 from .matching import CellPair, cell_tags, match_code_cells
 from .model import (
-    NBVAL_MARKERS,
-    RAISES_EXCEPTION_TAG,
     CellComparison,
     CompareOptions,
     NotebookComparison,
@@ -57,7 +55,7 @@ def _compare_pair(
         status: CompareOutcome = "failed" if errors else "skipped"
         return CellComparison(e_index, a_index, cell_id, status, errors, skip_reason)
     diffs = compare_outputs(expected_outputs, actual_outputs, options)
-    expects_error = RAISES_EXCEPTION_TAG in cell_tags(expected_cell) or RAISES_EXCEPTION_TAG in cell_tags(actual_cell)
+    expects_error = expects_an_error(expected_cell) or expects_an_error(actual_cell)
     return CellComparison(e_index, a_index, cell_id, _status_of(diffs, expects_error), diffs)
 
 
@@ -73,15 +71,23 @@ def _status_of(diffs: Sequence[OutputDiff], expects_error: bool = False) -> Comp
 
 
 def _skip_reason(cell: Mapping[str, Any], skip_tags: frozenset[str]) -> str | None:
-    """A skip tag, or an nbval marker comment on any comment line, as nbval reads them."""
-    for tag in cell_tags(cell):
+    """Why a cell's outputs are not compared, as nbval reads its markers; ``None`` to compare.
+
+    A marker comment wins over a tag, and the last of several comments wins (nbval's
+    rules): ``# NBVAL_CHECK_OUTPUT`` compares a cell tagged ``nbval-ignore-output``,
+    ``# NBVAL_IGNORE_OUTPUT`` skips one tagged ``nbval-check-output``.
+    """
+    if must_not_run(cell):
+        return "not run (nbval skip)"
+    marker = output_marker(cell)
+    if marker == CHECK_OUTPUT:
+        return None
+    if marker is not None:
+        return f"comment '# {marker}'"
+    tags = cell_tags(cell)
+    if "nbval-check-output" in tags:
+        return None
+    for tag in tags:
         if tag in skip_tags:
             return f"tag {tag!r}"
-    text = cell_source(cell)
-    if "NBVAL_" not in text:
-        return None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#") and stripped.lstrip("#").strip() in NBVAL_MARKERS:
-            return f"comment {stripped!r}"
     return None

@@ -194,8 +194,11 @@ def _bundle_diffs(
 ) -> list[OutputDiff]:
     """Compare every mime type both bundles share; report the ones only one has."""
     expected_data, actual_data = _data(expected), _data(actual)
+    rendered = _renders_same_source(expected_data, actual_data, options)
     diffs: list[OutputDiff] = []
     for mime in sorted(set(expected_data) | set(actual_data), key=_mime_rank):
+        if rendered and mime in PIXEL_MIMES and mime in expected_data and mime in actual_data:
+            continue
         if mime not in actual_data:
             diffs.append(OutputDiff("mime-missing", expected_index, mime))
         elif mime not in expected_data:
@@ -204,6 +207,21 @@ def _bundle_diffs(
             diff = compare_mime(mime, expected_data[mime], actual_data[mime], options, actual_index)
             diffs.extend([diff] if diff is not None else [])
     return diffs
+
+
+def _renders_same_source(expected: Mapping[str, Any], actual: Mapping[str, Any], options: CompareOptions) -> bool:
+    """Both pictures render one unchanged LaTeX source, so their pixels are not compared.
+
+    SymPy and IPython's ``Latex`` display a formula with its picture beside it; the picture
+    is drawn by whatever renders LaTeX on the machine (matplotlib's mathtext, dvipng), and
+    another version draws the same ``x^{2}`` a pixel smaller or a stroke thinner. The
+    formula is the result; how it was drawn is not. (A matplotlib figure has no such
+    source — its ``text/plain`` is ``<Figure size …>`` — so its pixels are always compared.)
+    """
+    latex = "text/latex"
+    if latex not in expected or latex not in actual or PIXEL_MIMES.isdisjoint(expected):
+        return False
+    return compare_mime(latex, expected[latex], actual[latex], options, None) is None
 
 
 def compare_mime(

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from repro_nb.check.causes import signatures
+from repro_nb.check.causes.tracebacks import traceback_edit_causes
 from repro_nb.check.pipeline import check_notebook
 from repro_nb.check.run import run_notebook
 from repro_nb.format.files import write_notebook
@@ -154,6 +155,21 @@ def test_counts_that_skip_say_a_cell_was_re_run_by_hand(tmp_path: Path) -> None:
     assert cause.message.startswith("execution counts skip from [2] to [5] before this cell: 2 execution(s)")
 
 
+def test_without_a_record_the_stored_traceback_and_counts_say_what_was_edited(tmp_path: Path) -> None:
+    cells = cells_by_id(check_notebook(str(case("edited_after_it_ran.ipynb", tmp_path))))
+    typo = cells["typo"]
+    assert typo.status == "drifted"  # the stored NameError is gone: the typo was fixed
+    edited = next(c for c in typo.causes if c.kind == "code-edited")
+    assert edited.confidence == "high"
+    assert edited.details == {"line": 3, "stored": "print(totl)", "now": "print(total)"}
+    assert "shows line 3 as 'print(totl)', the cell now has 'print(total)'" in edited.message
+    restarted = cells["restarted"]
+    assert restarted.status == "drifted"  # its output was saved from another session
+    [cause] = restarted.causes
+    assert (cause.kind, cause.category) == ("rerun", "execution-order")
+    assert cause.message.startswith("execution counts start again at this cell ([2] then [1])")
+
+
 def test_a_network_failure_names_the_host(tmp_path: Path) -> None:
     result = check_notebook(str(case("network_failure.ipynb", tmp_path)))
     download = cells_by_id(result)["download"]
@@ -195,3 +211,45 @@ def test_every_shipped_signature_is_valid_and_documented() -> None:
     for signature in shipped:
         assert signature.package and signature.boundary and signature.message
         assert any(p is not None for p in (signature.error, signature.actual, signature.stored))
+
+
+# ----------------------------------------------------------------- stored tracebacks, read
+
+
+def _error_cell(source: str, traceback: list[str], count: int = 1) -> dict[str, Any]:
+    error = {"output_type": "error", "ename": "E", "evalue": "", "traceback": traceback}
+    return {"cell_type": "code", "execution_count": count, "source": source, "metadata": {}, "outputs": [error]}
+
+
+IPYTHON7 = [  # nbval's own test-exceptions-fail-storedmismatch sample, as IPython 5 saved it
+    "\x1b[0;31mNameError\x1b[0m                                 Traceback (most recent call last)",
+    "\x1b[0;32m<ipython-input-1-bf9d05c57e16>\x1b[0m in \x1b[0;36m<module>\x1b[0;34m()\x1b[0m\n"
+    "\x1b[1;32m      2\x1b[0m \x1b[0;32mdef\x1b[0m \x1b[0mfoo\x1b[0m\x1b[0;34m(\x1b[0m\x1b[0;34m)\x1b[0m\x1b[0;34m:\x1b[0m\n"
+    "\x1b[1;32m      3\x1b[0m     \x1b[0;32mraise\x1b[0m \x1b[0mRuntimeError\x1b[0m\x1b[0;34m(\x1b[0m\x1b[0;34m\"Foo\"\x1b[0m\x1b[0;34m)\x1b[0m\n"
+    "\x1b[0;32m----> 4\x1b[0;31m \x1b[0mfoo\x1b[0m\x1b[0;34m(\x1b[0m\x1b[0ma\x1b[0m\x1b[0;34m)\x1b[0m\n",
+    "\x1b[0;31mNameError\x1b[0m: name 'a' is not defined",
+]
+
+
+def test_an_ipython_7_traceback_of_other_code_is_an_edit() -> None:
+    source = '# NBVAL_RAISES_EXCEPTION\ndef foo():\n    raise RuntimeError("Foo")\nfoo()'
+    [cause] = traceback_edit_causes(0, _error_cell(source, IPYTHON7))
+    assert cause.details == {"line": 4, "stored": "foo(a)", "now": "foo()"}
+    assert traceback_edit_causes(0, _error_cell(source.replace("\nfoo()", "\nfoo(a)"), IPYTHON7)) == []
+
+
+def test_frames_of_other_cells_and_rewritten_lines_are_not_read() -> None:
+    other_cell = [  # In [3] called f, defined in In [2]: its lines are In [2]'s, not this cell's
+        "Cell In[3], line 1\n----> 1 f()\n",
+        "Cell In[2], line 2, in f()\n      1 def f():\n----> 2     return 1 / 0\n",
+        "ZeroDivisionError: division by zero",
+    ]
+    assert traceback_edit_causes(0, _error_cell("f()", other_cell, count=3)) == []
+    magic = ["Cell In[1], line 1\n----> 1 get_ipython().run_line_magic('run', 'x.py')\n", "OSError: x"]
+    assert traceback_edit_causes(0, _error_cell("%run x.py", magic)) == []
+    library = [  # a frame in a library file: its numbers are that file's lines
+        "Cell In[1], line 1\n----> 1 json.loads('')\n",
+        "File /usr/lib/python3.11/json/__init__.py:346, in loads(s)\n    345 if x:\n--> 346     return y\n",
+        "JSONDecodeError: x",
+    ]
+    assert traceback_edit_causes(0, _error_cell("json.loads('')", library)) == []

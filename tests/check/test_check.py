@@ -96,14 +96,20 @@ def test_volatile_output_and_skip_marks_reproduce(noise: NotebookResult) -> None
         "skip-tag": "skipped",
         "nbval-comment": "skipped",
         "nbval-tag": "skipped",
+        "nbval-skip": "skipped",
+        "nbval-raises": "reproduced",
         "plain": "reproduced",
     }
     assert noise.verdict == "reproduced" and noise.exit_code == 0
-    assert noise.message == "all 11 compared cells reproduced"
+    assert noise.message == "all 12 compared cells reproduced"
     skipped = cells_by_id(noise)
     assert "repro-skip" in (skipped["skip-tag"].skip_reason or "")
     assert "NBVAL_IGNORE_OUTPUT" in (skipped["nbval-comment"].skip_reason or "")
     assert "nbval-ignore-output" in (skipped["nbval-tag"].skip_reason or "")
+    # NBVAL_SKIP: not even executed (it would have killed the kernel), as nbval does
+    assert skipped["nbval-skip"].skip_reason == "not run (nbval skip)"
+    assert skipped["nbval-skip"].actual_index is not None
+    assert noise.executed.cells[skipped["nbval-skip"].actual_index].get("execution_count") is None
 
 
 def test_the_planted_noise_is_real(noise: NotebookResult) -> None:

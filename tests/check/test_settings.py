@@ -148,3 +148,38 @@ def test_loading_the_settings_and_the_plugin_imports_no_checking_machinery() -> 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+SANITIZE = """[Memory addresses]
+regex: (<[a-zA-Z_][0-9a-zA-Z_.]* at )(0x[0-9a-fA-F]+)(>)
+replace: \\1MEMORY_ADDRESS\\3
+
+[Matplotlib figure size]
+regex: (Figure size )\\d+x\\d+( with \\d+ Axes)
+replace: \\1WIDTHxHEIGHT\\2
+"""
+
+
+def test_an_nbval_sanitize_file_is_read_as_masks(tmp_path: Path) -> None:
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "sanitize.cfg").write_text(SANITIZE)
+    settings = load_settings(pyproject=str(pyproject(tmp_path, 'sanitize_with = "ci/sanitize.cfg"\n')))
+    assert settings.sanitize_with == str(tmp_path / "ci" / "sanitize.cfg")  # relative to the pyproject
+    normalize = settings.compare_options().normalizers
+    assert normalize("text/plain", "<Figure size 432x288 with 1 Axes>") == "<Figure size WIDTHxHEIGHT with 1 Axes>"
+    assert normalize("text/plain", "<Figure size 640x480 with 2 Axes>") == "<Figure size WIDTHxHEIGHT with 2 Axes>"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "cannot read the sanitize file"),
+        ("[x]\nregex: (unclosed\nreplace: y\n", "sanitize.cfg:2: invalid regex '(unclosed'"),
+        ("[x]\nregex: a+\n\nreplace: y\n", "sanitize.cfg:2: 'regex:' without a 'replace:'"),
+    ],
+)
+def test_a_broken_sanitize_file_is_one_clear_error(tmp_path: Path, text: str | None, message: str) -> None:
+    if text is not None:
+        (tmp_path / "sanitize.cfg").write_text(text)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("+", r"\+")):
+        Settings().override(sanitize_with=str(tmp_path / "sanitize.cfg"))

@@ -478,7 +478,12 @@ def test_only_code_cells_are_compared(options: CompareOptions) -> None:
         ("x", ["repro-skip"], "tag 'repro-skip'"),
         ("x", ["nbval-ignore-output"], "tag 'nbval-ignore-output'"),
         ("# NBVAL_IGNORE_OUTPUT\nx", [], "comment '# NBVAL_IGNORE_OUTPUT'"),
-        ("import os\n#NBVAL_SKIP\nx", [], "comment '#NBVAL_SKIP'"),
+        ("import os\n#NBVAL_SKIP\nx", [], "not run (nbval skip)"),
+        ("x", ["nbval-skip"], "not run (nbval skip)"),
+        ("# PYTEST_VALIDATE_IGNORE_OUTPUT\nx", [], "comment '# PYTEST_VALIDATE_IGNORE_OUTPUT'"),
+        # nbval: a comment wins over a tag, and the last of two comments wins
+        ("# NBVAL_IGNORE_OUTPUT\nx", ["nbval-check-output"], "comment '# NBVAL_IGNORE_OUTPUT'"),
+        ("# NBVAL_CHECK_OUTPUT\n# NBVAL_IGNORE_OUTPUT\nx", [], "comment '# NBVAL_IGNORE_OUTPUT'"),
     ],
 )
 def test_skip_marks(source: str, tags: list[str], reason: str, options: CompareOptions) -> None:
@@ -487,6 +492,18 @@ def test_skip_marks(source: str, tags: list[str], reason: str, options: CompareO
     cell = only_cell(comparison)
     assert (cell.status, cell.skip_reason) == ("skipped", reason)
     assert comparison.reproduced
+
+
+@pytest.mark.parametrize(
+    ("source", "tags"),
+    [
+        ("# NBVAL_CHECK_OUTPUT\nx", ["nbval-ignore-output"]),
+        ("# NBVAL_IGNORE_OUTPUT\n# NBVAL_CHECK_OUTPUT\nx", []),
+    ],
+)
+def test_check_output_marks_compare(source: str, tags: list[str], options: CompareOptions) -> None:
+    expected, actual = pair([stream("random 0.1\n")], [stream("random 0.7\n")], source=source, metadata={"tags": tags})
+    assert only_cell(compare_notebooks(expected, actual, options)).status == "drifted"
 
 
 def test_marker_in_a_string_is_not_a_skip(options: CompareOptions) -> None:
@@ -663,6 +680,41 @@ def test_a_changed_bar_is_drift(options: CompareOptions) -> None:
 
     diff = image_diff(options, figure_png(bars([3, 7, 5])), figure_png(bars([3, 7.5, 5])))
     assert diff is not None and diff.pixel_fraction is not None and diff.pixel_fraction > 0.001
+
+
+def test_a_changed_digit_in_a_title_is_drift(options: CompareOptions) -> None:
+    def titled(text: str) -> Any:
+        def draw(ax: Any) -> None:
+            ax.plot([0, 1], [0, 1])
+            ax.set_title(text)
+
+        return draw
+
+    diff = image_diff(options, figure_png(titled("accuracy 0.931")), figure_png(titled("accuracy 0.937")))
+    assert diff is not None and diff.region is not None
+    x, y, width, height = diff.region
+    assert 200 < x < 300 and y < 40 and width < 20 and height < 20  # the last digit of the title
+
+
+def test_a_formula_drawn_by_another_renderer_is_not_drift(options: CompareOptions) -> None:
+    """SymPy's ``x**2``: the LaTeX is the result, its picture a rendering (2 px smaller here)."""
+
+    def formula(fontset: str) -> str:
+        draw = lambda ax: (ax.axis("off"), ax.text(0, 0, "$x^{2}$", math_fontfamily=fontset))  # noqa: E731
+        return figure_png(draw, size=(0.23, 0.22))
+
+    stored, redrawn = formula("dejavusans"), formula("cm")
+    assert image_diff(options, stored, redrawn) is not None  # as pictures, they differ
+    bundle = {"text/latex": "$\\displaystyle x^{2}$", "text/plain": " 2\nx "}
+    same = compare_outputs(
+        [display({**bundle, "image/png": stored})], [display({**bundle, "image/png": redrawn})], options
+    )
+    assert not same
+    other = {"text/latex": "$\\displaystyle x^{3}$", "text/plain": " 3\nx "}
+    changed = compare_outputs(
+        [display({**bundle, "image/png": stored})], [display({**other, "image/png": redrawn})], options
+    )
+    assert {d.mime for d in changed} >= {"text/latex", "image/png"}
 
 
 def test_a_picture_much_larger_is_a_size_change(options: CompareOptions) -> None:

@@ -254,7 +254,19 @@ def noise_and_skips_reproduce() -> dict[str, Any]:
             code(
                 "nbval-tag", "print(time.perf_counter_ns())", [stream("123456789\n")], 13, tags=["nbval-ignore-output"]
             ),
-            code("plain", "print('the same every time')", [stream("the same every time\n")], 14),
+            code(
+                "nbval-skip",
+                "# NBVAL_SKIP\nimport os\nos._exit(1)  # kills the kernel if it runs",
+                [stream("an output from the day it ran\n")],
+                14,
+            ),
+            code(
+                "nbval-raises",
+                "# NBVAL_RAISES_EXCEPTION\nraise ValueError('meant to fail')",
+                [error("ValueError", "meant to fail")],
+                15,
+            ),
+            code("plain", "print('the same every time')", [stream("the same every time\n")], 16),
         ]
     )
 
@@ -573,6 +585,32 @@ def counts_skip() -> dict[str, Any]:
     )
 
 
+def edited_after_it_ran() -> dict[str, Any]:
+    """No record, yet the notebook says it: a stored traceback shows other code than the cell
+    has now (a typo fixed after the error was saved), and counts that start again (a restart)."""
+    typo_traceback = [
+        "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+        "\x1b[0;31mNameError\x1b[0m                                 Traceback (most recent call last)",
+        "Cell \x1b[0;32mIn[2], line 3\x1b[0m\n\x1b[1;32m      1\x1b[0m values \x1b[38;5;241m=\x1b[39m [\x1b[38;5;241m1\x1b[39m]\n"
+        "\x1b[1;32m      2\x1b[0m total \x1b[38;5;241m=\x1b[39m \x1b[38;5;28msum\x1b[39m(values)\n"
+        "\x1b[0;32m----> 3\x1b[0m \x1b[38;5;28mprint\x1b[39m(totl)\n",
+        "\x1b[0;31mNameError\x1b[0m: name 'totl' is not defined",
+    ]
+    return notebook(
+        [
+            code("hello", "print('first session')", [stream("first session\n")], 1),
+            code(
+                "typo",
+                "values = [1]\ntotal = sum(values)\nprint(total)",
+                [{"output_type": "error", "ename": "NameError", "evalue": "name 'totl' is not defined",
+                  "traceback": typo_traceback}],
+                2,
+            ),
+            code("restarted", "print('second session')", [], 1),
+        ]
+    )
+
+
 def network_failure() -> dict[str, Any]:
     return notebook(
         [
@@ -657,6 +695,7 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "recorded_environment": recorded_environment,
     "counts_skip": counts_skip,
     "network_failure": network_failure,
+    "edited_after_it_ran": edited_after_it_ran,
     "old_versions_no_record": old_versions_no_record,
     "env_pins_older_six": env_pins_older_six,
     "env_imports_no_record": env_imports_no_record,

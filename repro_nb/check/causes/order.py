@@ -59,7 +59,8 @@ def order_causes(index: int, evidence: Evidence) -> list[Cause]:
 
 
 def rerun_causes(index: int, evidence: Evidence) -> list[Cause]:
-    """Execution counts that skip before this cell: executions the notebook does not show."""
+    """Execution counts that skip before this cell (executions the notebook does not show), or
+    that start again (the kernel was restarted between cells)."""
     counts: list[tuple[int, int]] = [
         (i, int(c["execution_count"]))
         for i, c in enumerate(evidence.stored_cells)
@@ -68,6 +69,24 @@ def rerun_causes(index: int, evidence: Evidence) -> list[Cause]:
     if not any(i == index for i, _ in counts):
         return []
     position = next(p for p, (i, _) in enumerate(counts) if i == index)
+    restarts = [
+        (counts[p - 1][1], counts[p][1], counts[p][0])
+        for p in range(1, position + 1)
+        if counts[p][1] == counts[p - 1][1] or (counts[p][1] == 1 and counts[p - 1][1] > 1)
+    ]
+    if restarts and restarts[-1][2] == index:
+        before, after, at = restarts[-1]
+        return [
+            Cause(
+                "rerun",
+                f"execution counts start again at this cell ([{before}] then [{after}]): the kernel was restarted "
+                "between the cells above and this one, so their stored outputs come from different sessions",
+                "medium",
+                at,
+                {"counts": [before, after]},
+                (f"execution counts [{before}] then [{after}]",),
+            )
+        ]
     gaps = [
         (counts[p - 1][1], counts[p][1], counts[p][0])
         for p in range(1, position + 1)
