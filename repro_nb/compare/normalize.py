@@ -200,7 +200,7 @@ BUILTIN_MASKS: tuple[Normalizer, ...] = (
         r"[12][0-9]{3}[-/](?<!\w[12][0-9]{3}[-/])[0-9]{2}[-/][0-9]{2}(?:[T ]|, )" + _TIME + _TZ + r"\b",
         "<TIMESTAMP>",
         ":",
-        probe=r"[-/]\d\d[-/]\d\d(?:[T ]|, )\d",
+        probe=r"[-/]\d\d[-/]\d\d[T ,] ?\d",
     ),
     # ctime / HTTP date: "Fri Jan  5 12:30:45 2024", "Fri, 05 Jan 2024 12:30:45 GMT"
     _mask(

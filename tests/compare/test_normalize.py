@@ -33,6 +33,7 @@ TQDM_RUN_2 = "\r  0%|          | 0/100 [00:00<?, ?it/s]\r100%|██████
 NOISE = [
     ("timestamp", "saved at 2024-01-05T12:30:45.123456+01:00", "saved at 2025-11-30T08:01:02Z"),
     ("timestamp", "INFO 2024-01-05 12:30:45,123 start", "INFO 2024-02-07 09:00:01,999 start"),
+    ("timestamp", "saved 2018-06-01, 12:33:15 by the logger", "saved 2026-12-01, 09:00:01 by the logger"),
     ("timestamp", "Fri Jan  5 12:30:45 2024", "Sat Feb 10 01:02:03 2024"),
     ("timestamp", "Date: Fri, 05 Jan 2024 12:30:45 GMT", "Date: Mon, 08 Jan 2024 07:00:00 GMT"),
     ("timestamp", "at 01/05/2024 12:30:45 PM", "at 1/6/2024 9:01:02 AM"),
