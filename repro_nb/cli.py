@@ -209,12 +209,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.progress_jsonl:
         # Machine-readable progress on stderr, one JSON object a line: what the server
         # extension relays to the lab panel while a check runs.
-        from .check.pipeline import check_notebook
+        from .check.parallel import check_one
 
         def cell_started(index: int, total: int) -> None:
             print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
 
-        results = [check_notebook(path, options, on_cell_start=cell_started) for path in paths]
+        results = [check_one(path, options, on_cell_start=cell_started) for path in paths]
         return _report(args, results)
     progress = _Progress(len(paths))
     results = check_many(paths, options, jobs=settings.jobs, on_result=progress.update)

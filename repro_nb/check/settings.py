@@ -17,6 +17,7 @@ the docs. Command-line values override the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -149,6 +150,13 @@ def load_settings(start: str | None = None, pyproject: str | None = None) -> Set
 
 
 def _validated(settings: Settings) -> Settings:
+    # nan passes every comparison below (nan < 0 is false) and inf is "no limit" only by
+    # accident: refuse both where the value is read, naming the option.
+    for name in ("timeout", "startup_timeout", "rtol", "atol"):
+        value = getattr(settings, name)
+        if not math.isfinite(value):
+            hint = " (0 means no limit)" if name == "timeout" else ""
+            raise ConfigError(f"{name} must be a finite number, not {value}{hint}")
     if settings.timeout < 0 or settings.startup_timeout <= 0:
         raise ConfigError("timeouts must be positive (timeout 0 means no limit)")
     if settings.rtol < 0 or settings.atol < 0:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotebookReadError, NotebookWriteError
+from .notebook_shape import shape_fault
 
 if TYPE_CHECKING:
     import nbformat
@@ -89,10 +90,15 @@ def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
             p,
             f"nbformat {major} is not supported; convert it with `jupyter nbconvert --to notebook --nbformat 4`",
         )
+    fault = shape_fault(raw)
+    if fault is not None:
+        raise NotebookReadError(p, f"malformed notebook: {fault}")
     try:
         nb: nbformat.NotebookNode = nbformat.reads(text, as_version=4)
     except (NotJSONError, ValueError, KeyError, TypeError) as exc:
         raise NotebookReadError(p, f"malformed notebook: {exc}") from exc
+    except Exception as exc:  # nbformat's ValidationError (jsonschema) and the like
+        raise NotebookReadError(p, f"malformed notebook: {type(exc).__name__}: {exc}") from exc
     return nb
 
 
