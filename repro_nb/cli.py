@@ -133,9 +133,9 @@ def _parameter_value(text: str) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .check.inplace import RunTarget
     from .check.run import run_notebook
     from .format.cells import has_code
-    from .format.files import read_notebook, write_notebook
 
     settings = _settings(args)
     if args.in_place:
@@ -144,20 +144,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         output = args.output or os.path.splitext(args.notebook)[0] + ".executed.ipynb"
     if os.path.abspath(output) == os.path.abspath(args.notebook) and not args.in_place:
         raise ReproError("the output would overwrite the input notebook; pass --in-place to do that")
-    nb = read_notebook(args.notebook)
-    if not has_code(nb.cells):
-        raise ReproError(f"{args.notebook} has no code to run")
-    _check_writable(output)
-    result = run_notebook(
-        nb,
-        notebook_path=args.notebook,
-        parameters={name: _parameter_value(value) for name, value in args.parameter},
-        kernel_name=settings.kernel,
-        timeout=settings.timeout or None,
-        startup_timeout=settings.startup_timeout,
-        cwd=args.cwd,
-    )
-    write_notebook(result.nb, output)
+    # in place: locked from here to the write, which keeps a concurrent save (check.inplace)
+    with RunTarget.open(args.notebook, output, in_place=args.in_place) as target:
+        nb = target.notebook
+        assert nb is not None
+        if not has_code(nb.cells):
+            raise ReproError(f"{args.notebook} has no code to run")
+        _check_writable(output)
+        result = run_notebook(
+            nb,
+            notebook_path=args.notebook,
+            parameters={name: _parameter_value(value) for name, value in args.parameter},
+            kernel_name=settings.kernel,
+            timeout=settings.timeout or None,
+            startup_timeout=settings.startup_timeout,
+            cwd=args.cwd,
+        )
+        written = target.write(result)
+    if written.reason:
+        print(
+            f"repro-nb: {args.notebook} changed on disk while it ran ({written.reason}): not overwritten, "
+            f"so nothing of yours is lost; the run's result is in {written.path}",
+            file=sys.stderr,
+        )
+        return EXIT_DRIFT
     for problem in result.record_errors:
         print(f"repro-nb: warning: {problem}", file=sys.stderr)
     if result.failure:

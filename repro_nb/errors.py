@@ -50,3 +50,24 @@ class KernelNotFoundError(ReproError):
 
 class ConfigError(ReproError):
     """Invalid configuration in ``[tool.repro-nb]`` or on the command line."""
+
+
+class NotebookBusyError(ReproError):
+    """Another repro-nb run is writing this notebook in place right now."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"another repro-nb run is writing {path} in place; wait for it to finish (two at once would lose one's work)"
+        )
+        self.path = path
+
+
+class NotebookChangedError(ReproError):
+    """The notebook changed on disk while a run that would overwrite it went on."""
+
+    exit_code = 1
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path} changed on disk while it ran ({reason})")
+        self.path = path
+        self.reason = reason

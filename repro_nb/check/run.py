@@ -23,6 +23,7 @@ from ..format.check_types import FailureJson, FailureKind, RunStatus
 from ..format.files import read_notebook
 from ..format.text import strip_ansi
 from .engine import ExecutionObserver
+from .papermill_meta import record_paths
 
 
 @dataclass
@@ -145,6 +146,7 @@ def run_notebook(
     if result_nb is None:
         result_nb = nb
     _strip_papermill_noise(result_nb)
+    record_paths(result_nb, notebook_path)  # a path, never a copy of the input notebook
     return RunResult(
         nb=result_nb,
         status=failure.kind if failure else "ok",
