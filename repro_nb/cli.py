@@ -313,5 +313,22 @@ class _Progress:
             self._bar.close()
 
 
+def entry() -> int:
+    """The ``repro-nb`` command as a process: :func:`main`, and nothing it started outlives it.
+
+    :func:`main` is what tests and other programs call in-process; this is what the
+    console script and ``python -m repro_nb.cli`` run. It owns the process: signals,
+    the children it adopts, the server's pipe (:func:`repro_nb.check.processes.process_lifetime`).
+    """
+    from .check.processes import Terminated, process_lifetime
+
+    try:
+        with process_lifetime():
+            return main()
+    except Terminated as stop:
+        print(f"repro-nb: terminated ({stop}); every process it started was stopped", file=sys.stderr)
+        return stop.exit_code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(entry())

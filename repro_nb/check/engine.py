@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +31,8 @@ from ..format import record as record_mod
 from ..format.protocol import TARGET, WHOLE_RECORD_PROTOCOL, open_data
 from ..format.protocol_messages import CellMessage
 from ..format.record_types import CellRecord, NotebookRecord
+from . import kernel_files
+from .processes import ProcessTree, kernel_pid
 
 
 @dataclass
@@ -90,6 +90,7 @@ class RecordingClient(NotebookClient):
         self._comm_id = uuid.uuid4().hex
         self._executing_cell_id: str | None = None
         self._ipc_dir: str | None = None
+        self._processes = ProcessTree()  # the kernel and all it starts end with the run
 
     def create_kernel_manager(self) -> Any:
         km = super().create_kernel_manager()
@@ -97,9 +98,11 @@ class RecordingClient(NotebookClient):
         return km
 
     async def _async_cleanup_kernel(self) -> None:
+        self._processes.sample()
         try:
             await super()._async_cleanup_kernel()
         finally:
+            self._processes.end()
             remove_ipc_dir(self._ipc_dir)
             self._ipc_dir = None
 
@@ -108,6 +111,7 @@ class RecordingClient(NotebookClient):
 
     async def async_start_new_kernel_client(self) -> Any:
         kc = await super().async_start_new_kernel_client()
+        self._processes.watch(kernel_pid(self.km))
         self._install_cell_id_sender(kc)
         cell_ids = [c.get("id") or "" for c in self.nb.cells]
         reply = await self.async_wait_for_reply(
@@ -167,6 +171,7 @@ class RecordingClient(NotebookClient):
             result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         finally:
             self._executing_cell_id = None
+            self._processes.sample()
         if cell.cell_type == "code" and cell.source.strip():
             self.observer.executed.append(cell_index)
         return result
@@ -251,15 +256,15 @@ def use_ipc(manager: Any) -> str | None:
     """
     if os.name != "posix" or getattr(manager, "transport", None) != "tcp" or manager.has_kernel:
         return None
-    directory = tempfile.mkdtemp(prefix="rnb-")
+    directory = kernel_files.make_dir()
     manager.transport = "ipc"
     manager.ip = os.path.join(directory, "k")
+    manager.connection_file = os.path.join(directory, "kernel.json")  # with the sockets, removed with them
     return directory
 
 
 def remove_ipc_dir(directory: str | None) -> None:
-    if directory:
-        shutil.rmtree(directory, ignore_errors=True)
+    kernel_files.remove(directory)
 
 
 def _logger() -> Any:
