@@ -15,6 +15,7 @@ from typing import Any
 
 from ..format.check_types import DataDriftJson, DataDriftStatus, PackageDriftJson
 from ..format.record import Record
+from ..format.recorded_paths import locate
 from .environment_diff import EnvironmentDifference, compare_environments
 
 
@@ -119,8 +120,8 @@ def missing_data(old: Record | None, base_dir: str) -> list[DataDrift]:
         return []
     gone = []
     for path, reads in _reads(old).items():
-        absolute = path if os.path.isabs(path) else os.path.join(base_dir, path)
-        if not os.path.exists(absolute):
+        absolute = locate(path, base_dir)
+        if absolute is not None and not os.path.exists(absolute):  # None: a hashed location, not checkable
             gone.append(DataDrift(path, "missing", reads[0][1], None, tuple(sorted({i for i, _, _ in reads}))))
     return gone
 

@@ -103,7 +103,7 @@ def test_a_failed_run_keeps_the_outputs_of_the_cells_it_did_not_run(tmp_path: Pa
     assert main(["run", str(path), "--in-place"]) == 1
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    before, kill, after = nb.cells
+    before, _kill, after = nb.cells
     assert text_of(before) == "before\n" and before.execution_count == 1  # re-run
     assert text_of(after) == "after\n", "the stored output of a cell that never ran was wiped"
     assert after.execution_count == 3  # as stored
