@@ -33,6 +33,7 @@ from ..format.protocol_messages import CellMessage
 from ..format.record_types import CellRecord, NotebookRecord
 from . import kernel_files
 from .processes import ProcessTree, kernel_pid
+from .shadows import SHADOW_MESSAGES, shadow_messages
 
 
 @dataclass
@@ -58,12 +59,23 @@ def _setup_code(notebook_path: str | None, cell_ids: list[str]) -> str:
     # knows. Loaded directly, not through IPython's extension manager, so that the
     # notebook's own `%load_ext repro_nb` stays a silent no-op instead of printing
     # "already loaded" — an output the stored notebook does not have.
+    # The recorder is imported with the notebook's folder off sys.path: a repro_nb.py or
+    # blake3.py there must not replace it (repro_nb.kernel.shadowing; the kernel warns).
     return (
         "def __repro_nb_setup(path, cell_ids):\n"
+        "    import os, sys\n"
         "    from IPython import get_ipython\n"
-        "    import repro_nb\n"
-        "    ip = get_ipython()\n"
-        "    repro_nb.load_ipython_extension(ip)\n"
+        "    here = {os.getcwd(), os.path.dirname(path) if path else os.getcwd()}\n"
+        "    saved = sys.path[:]\n"
+        "    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) not in here]\n"
+        "    try:\n"
+        "        import repro_nb\n"
+        "        from repro_nb.kernel.shadowing import preload_recorder_modules\n"
+        "        preload_recorder_modules(here)\n"
+        "        ip = get_ipython()\n"
+        "        repro_nb.load_ipython_extension(ip)\n"
+        "    finally:\n"
+        "        sys.path[:] = saved\n"
         "    from repro_nb.kernel.registry import current_recorder\n"
         "    recorder = current_recorder(ip)\n"
         "    recorder.set_notebook_path(path)\n"
@@ -115,7 +127,11 @@ class RecordingClient(NotebookClient):
         self._install_cell_id_sender(kc)
         cell_ids = [c.get("id") or "" for c in self.nb.cells]
         reply = await self.async_wait_for_reply(
-            kc.execute(_setup_code(self.observer.notebook_path, cell_ids), silent=True)
+            kc.execute(
+                _setup_code(self.observer.notebook_path, cell_ids),
+                silent=True,
+                user_expressions={"shadows": SHADOW_MESSAGES},
+            )
         )
         content = (reply or {}).get("content", {})
         if content.get("status") != "ok":
@@ -123,6 +139,7 @@ class RecordingClient(NotebookClient):
                 f"the recorder could not be loaded in the kernel: {content.get('ename')}: {content.get('evalue')}"
             )
             return kc
+        self.observer.record_errors.extend(shadow_messages(content))
         open_msg = kc.session.msg(
             "comm_open",
             {"comm_id": self._comm_id, "target_name": TARGET, "data": open_data(protocol=WHOLE_RECORD_PROTOCOL)},
