@@ -75,7 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, help=HELP["jobs"])
     check.add_argument("--kernel", help=HELP["kernel"])
     check.add_argument("-q", "--quiet", action="store_true", help="only the summary table")
-    check.add_argument("--progress-jsonl", action="store_true", help=argparse.SUPPRESS)  # for the server extension
+    # for the server extension: progress on stderr; the notebook (and its sidecar) as
+    # descriptors the server opened and judged, never re-opened by name; configuration
+    # from the server's root and below only
+    check.add_argument("--progress-jsonl", action="store_true", help=argparse.SUPPRESS)
+    check.add_argument("--notebook-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
+    check.add_argument("--sidecar-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
+    check.add_argument("--config-root", metavar="DIR", help=argparse.SUPPRESS)
     _compare_args(check)
 
     diff = sub.add_parser("diff", help="compare two executed notebooks (executes nothing)")
@@ -113,7 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings(pyproject=getattr(args, "config", None))
+    config_root = getattr(args, "config_root", None)
+    targets = getattr(args, "targets", None) or []
+    # bounded by a root (the server's): from the notebook's folder up, never above the root
+    start = os.path.dirname(os.path.abspath(targets[0])) if config_root and len(targets) == 1 else None
+    settings = load_settings(start, pyproject=getattr(args, "config", None), stop_at=config_root)
     return settings.override(
         timeout=getattr(args, "timeout", None),
         jobs=getattr(args, "jobs", None),
@@ -207,6 +217,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _check_report_paths(args)
+    if args.notebook_fd is not None:
+        return _check_descriptor(args, settings)
+    if args.sidecar_fd is not None:
+        raise ReproError("--sidecar-fd needs --notebook-fd")
     missing = [t for t in args.targets if not os.path.exists(t)]
     if missing:
         raise ReproError(f"no such file or directory: {', '.join(missing)}")
@@ -230,6 +244,43 @@ def cmd_check(args: argparse.Namespace) -> int:
     results = check_many(paths, options, jobs=settings.jobs, on_result=progress.update)
     progress.close()
     return _report(args, results)
+
+
+def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
+    """``check --notebook-fd N [--sidecar-fd M] -- PATH``: the server's check of one notebook.
+
+    The content comes from the descriptors (what the server verified inside its root);
+    PATH names the notebook in the result and is where its kernel runs, and is never
+    opened: by now it could name another file.
+    """
+    from .check.discovery import is_skipped
+    from .check.parallel import check_one
+    from .check.pipeline import NotebookContent
+
+    if len(args.targets) != 1:
+        raise ReproError("--notebook-fd checks exactly one notebook: give its path once")
+    path = args.targets[0]
+    if is_skipped(path, settings.skip, os.path.dirname(settings.source) if settings.source else None):
+        raise ReproError(f"no notebooks found in {path} (skipped by {settings.source})")
+    content = NotebookContent(
+        notebook=_read_descriptor(args.notebook_fd, "notebook"),
+        sidecar=_read_descriptor(args.sidecar_fd, "record (sidecar)") if args.sidecar_fd is not None else None,
+    )
+
+    def cell_started(index: int, total: int) -> None:
+        if args.progress_jsonl:
+            print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
+
+    return _report(args, [check_one(path, settings.check_options(), on_cell_start=cell_started, content=content)])
+
+
+def _read_descriptor(fd: int, what: str) -> bytes:
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ReproError(f"cannot read the {what} from descriptor {fd}: {reason}") from None
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

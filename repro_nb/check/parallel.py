@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .options import CheckOptions
-from .pipeline import check_notebook
+from .pipeline import NotebookContent, check_notebook
 from .results import NotebookResult
 
 
@@ -55,11 +55,14 @@ def check_many(
 
 
 def check_one(
-    path: str, options: CheckOptions, on_cell_start: Callable[[int, int], None] | None = None
+    path: str,
+    options: CheckOptions,
+    on_cell_start: Callable[[int, int], None] | None = None,
+    content: NotebookContent | None = None,
 ) -> NotebookResult:
     """:func:`check_notebook`, with any exception it lets through made this notebook's error."""
     try:
-        return check_notebook(path, options, on_cell_start=on_cell_start)
+        return check_notebook(path, options, on_cell_start=on_cell_start, content=content)
     except Exception as exc:  # noqa: BLE001 - one notebook must not end a check of many
         return _crashed(path, exc)
 
