@@ -81,7 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-q", "--quiet", action="store_true", help="only the summary table")
     check.add_argument("--stop-on-error", action="store_true", default=None, help=HELP["stop_on_error"])
     check.add_argument("--strict-kernel", action="store_true", default=None, help=HELP["strict_kernel"])
-    check.add_argument("--progress-jsonl", action="store_true", help=argparse.SUPPRESS)  # for the server extension
+    # for the server extension: progress on stderr; the notebook (and its sidecar) as
+    # descriptors the server opened and judged, never re-opened by name; configuration
+    # from the server's root and below only
+    check.add_argument("--progress-jsonl", action="store_true", help=argparse.SUPPRESS)
+    check.add_argument("--notebook-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
+    check.add_argument("--sidecar-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
+    check.add_argument("--config-root", metavar="DIR", help=argparse.SUPPRESS)
     _compare_args(check)
     _env_check_args(check)
 
@@ -121,7 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings(pyproject=getattr(args, "config", None))
+    config_root = getattr(args, "config_root", None)
+    targets = getattr(args, "targets", None) or []
+    # bounded by a root (the server's): from the notebook's folder up, never above the root
+    start = os.path.dirname(os.path.abspath(targets[0])) if config_root and len(targets) == 1 else None
+    settings = load_settings(start, pyproject=getattr(args, "config", None), stop_at=config_root)
     return settings.override(
         timeout=getattr(args, "timeout", None),
         jobs=getattr(args, "jobs", None),
@@ -144,9 +154,9 @@ def _parameter_value(text: str) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .check.inplace import RunTarget
     from .check.run import run_notebook
     from .format.cells import has_code
-    from .format.files import read_notebook, write_notebook
 
     settings = _settings(args)
     if args.in_place:
@@ -155,28 +165,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         output = args.output or os.path.splitext(args.notebook)[0] + ".executed.ipynb"
     if os.path.abspath(output) == os.path.abspath(args.notebook) and not args.in_place:
         raise ReproError("the output would overwrite the input notebook; pass --in-place to do that")
-    nb = read_notebook(args.notebook)
-    if not has_code(nb.cells):
-        raise ReproError(f"{args.notebook} has no code to run")
-    _check_writable(output)
-    result = run_notebook(
-        nb,
-        notebook_path=args.notebook,
-        parameters={name: _parameter_value(value) for name, value in args.parameter},
-        kernel_name=settings.kernel,
-        timeout=settings.timeout or None,
-        startup_timeout=settings.startup_timeout,
-        cwd=args.cwd,
-        # as papermill does: the first error the stored notebook does not have stops the run
-        stop_on_error=True,
-        strict_kernel=settings.strict_kernel,
-    )
-    write_notebook(result.nb, output)
+    # in place: locked from here to the write, which keeps a concurrent save (check.inplace)
+    with RunTarget.open(args.notebook, output, in_place=args.in_place) as target:
+        nb = target.notebook
+        assert nb is not None
+        if not has_code(nb.cells):
+            raise ReproError(f"{args.notebook} has no code to run")
+        _check_writable(output)
+        result = run_notebook(
+            nb,
+            notebook_path=args.notebook,
+            parameters={name: _parameter_value(value) for name, value in args.parameter},
+            kernel_name=settings.kernel,
+            timeout=settings.timeout or None,
+            startup_timeout=settings.startup_timeout,
+            cwd=args.cwd,
+            # as papermill does: the first error the stored notebook does not have stops the run
+            stop_on_error=True,
+            strict_kernel=settings.strict_kernel,
+        )
+        written = target.write(result)
     if result.kernel and result.kernel.substituted:
         print(
             f"repro-nb: kernel {result.kernel.requested!r} is not installed here; ran with {result.kernel.used!r}",
             file=sys.stderr,
         )
+    if written.reason:
+        print(
+            f"repro-nb: {args.notebook} changed on disk while it ran ({written.reason}): not overwritten, "
+            f"so nothing of yours is lost; the run's result is in {written.path}",
+            file=sys.stderr,
+        )
+        return EXIT_DRIFT
     for problem in result.record_errors:
         print(f"repro-nb: warning: {problem}", file=sys.stderr)
     if result.failure:
@@ -216,6 +236,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _check_report_paths(args)
+    if args.notebook_fd is not None:
+        return _check_descriptor(args, settings)
+    if args.sidecar_fd is not None:
+        raise ReproError("--sidecar-fd needs --notebook-fd")
     missing = [t for t in args.targets if not os.path.exists(t)]
     if missing:
         raise ReproError(f"no such file or directory: {', '.join(missing)}")
@@ -230,17 +254,54 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.progress_jsonl:
         # Machine-readable progress on stderr, one JSON object a line: what the server
         # extension relays to the lab panel while a check runs.
-        from .check.pipeline import check_notebook
+        from .check.parallel import check_one
 
         def cell_started(index: int, total: int) -> None:
             print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
 
-        results = [check_notebook(path, options, on_cell_start=cell_started) for path in paths]
+        results = [check_one(path, options, on_cell_start=cell_started) for path in paths]
         return _report(args, results)
     progress = _Progress(len(paths))
     results = check_many(paths, options, jobs=settings.jobs, on_result=progress.update)
     progress.close()
     return _report(args, results)
+
+
+def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
+    """``check --notebook-fd N [--sidecar-fd M] -- PATH``: the server's check of one notebook.
+
+    The content comes from the descriptors (what the server verified inside its root);
+    PATH names the notebook in the result and is where its kernel runs, and is never
+    opened: by now it could name another file.
+    """
+    from .check.discovery import is_skipped
+    from .check.parallel import check_one
+    from .check.pipeline import NotebookContent
+
+    if len(args.targets) != 1:
+        raise ReproError("--notebook-fd checks exactly one notebook: give its path once")
+    path = args.targets[0]
+    if is_skipped(path, settings.skip, os.path.dirname(settings.source) if settings.source else None):
+        raise ReproError(f"no notebooks found in {path} (skipped by {settings.source})")
+    content = NotebookContent(
+        notebook=_read_descriptor(args.notebook_fd, "notebook"),
+        sidecar=_read_descriptor(args.sidecar_fd, "record (sidecar)") if args.sidecar_fd is not None else None,
+    )
+
+    def cell_started(index: int, total: int) -> None:
+        if args.progress_jsonl:
+            print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
+
+    return _report(args, [check_one(path, settings.check_options(), on_cell_start=cell_started, content=content)])
+
+
+def _read_descriptor(fd: int, what: str) -> bytes:
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ReproError(f"cannot read the {what} from descriptor {fd}: {reason}") from None
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -480,5 +541,22 @@ class _Progress:
             self._bar.close()
 
 
+def entry() -> int:
+    """The ``repro-nb`` command as a process: :func:`main`, and nothing it started outlives it.
+
+    :func:`main` is what tests and other programs call in-process; this is what the
+    console script and ``python -m repro_nb.cli`` run. It owns the process: signals,
+    the children it adopts, the server's pipe (:func:`repro_nb.check.processes.process_lifetime`).
+    """
+    from .check.processes import Terminated, process_lifetime
+
+    try:
+        with process_lifetime():
+            return main()
+    except Terminated as stop:
+        print(f"repro-nb: terminated ({stop}); every process it started was stopped", file=sys.stderr)
+        return stop.exit_code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(entry())

@@ -83,3 +83,24 @@ class UnavailablePinsError(EnvironmentRestoreError):
             text += f" ({python_note})"
         super().__init__(text)
         self.unavailable = unavailable
+
+
+class NotebookBusyError(ReproError):
+    """Another repro-nb run is writing this notebook in place right now."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"another repro-nb run is writing {path} in place; wait for it to finish (two at once would lose one's work)"
+        )
+        self.path = path
+
+
+class NotebookChangedError(ReproError):
+    """The notebook changed on disk while a run that would overwrite it went on."""
+
+    exit_code = 1
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path} changed on disk while it ran ({reason})")
+        self.path = path
+        self.reason = reason

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -35,6 +34,9 @@ from ..format import record as record_mod
 from ..format.protocol import TARGET, WHOLE_RECORD_PROTOCOL, open_data
 from ..format.protocol_messages import CellMessage
 from ..format.record_types import CellRecord, NotebookRecord
+from . import kernel_files
+from .processes import ProcessTree, kernel_pid
+from .shadows import SHADOW_MESSAGES, shadow_messages
 
 
 @dataclass
@@ -66,12 +68,23 @@ def _setup_code(notebook_path: str | None, cell_ids: list[str]) -> str:
     # knows. Loaded directly, not through IPython's extension manager, so that the
     # notebook's own `%load_ext repro_nb` stays a silent no-op instead of printing
     # "already loaded" — an output the stored notebook does not have.
+    # The recorder is imported with the notebook's folder off sys.path: a repro_nb.py or
+    # blake3.py there must not replace it (repro_nb.kernel.shadowing; the kernel warns).
     return (
         "def __repro_nb_setup(path, cell_ids):\n"
+        "    import os, sys\n"
         "    from IPython import get_ipython\n"
-        "    import repro_nb\n"
-        "    ip = get_ipython()\n"
-        "    repro_nb.load_ipython_extension(ip)\n"
+        "    here = {os.getcwd(), os.path.dirname(path) if path else os.getcwd()}\n"
+        "    saved = sys.path[:]\n"
+        "    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) not in here]\n"
+        "    try:\n"
+        "        import repro_nb\n"
+        "        from repro_nb.kernel.shadowing import preload_recorder_modules\n"
+        "        preload_recorder_modules(here)\n"
+        "        ip = get_ipython()\n"
+        "        repro_nb.load_ipython_extension(ip)\n"
+        "    finally:\n"
+        "        sys.path[:] = saved\n"
         "    from repro_nb.kernel.registry import current_recorder\n"
         "    recorder = current_recorder(ip)\n"
         "    recorder.set_notebook_path(path)\n"
@@ -99,6 +112,7 @@ class RecordingClient(NotebookClient):
         self._executing_cell_id: str | None = None
         self._ipc_dir: str | None = None
         self._kernel_stderr: Any = None
+        self._processes = ProcessTree()  # the kernel and all it starts end with the run
 
     def create_kernel_manager(self) -> Any:
         km = super().create_kernel_manager()
@@ -117,9 +131,11 @@ class RecordingClient(NotebookClient):
     start_new_kernel = run_sync(async_start_new_kernel)
 
     async def _async_cleanup_kernel(self) -> None:
+        self._processes.sample()
         try:
             await super()._async_cleanup_kernel()
         finally:
+            self._processes.end()
             remove_ipc_dir(self._ipc_dir)
             self._ipc_dir = None
             self.observer.kernel_stderr = _tail(self._kernel_stderr)
@@ -130,10 +146,15 @@ class RecordingClient(NotebookClient):
 
     async def async_start_new_kernel_client(self) -> Any:
         kc = await super().async_start_new_kernel_client()
+        self._processes.watch(kernel_pid(self.km))
         self._install_cell_id_sender(kc)
         cell_ids = [c.get("id") or "" for c in self.nb.cells]
         reply = await self.async_wait_for_reply(
-            kc.execute(_setup_code(self.observer.notebook_path, cell_ids), silent=True)
+            kc.execute(
+                _setup_code(self.observer.notebook_path, cell_ids),
+                silent=True,
+                user_expressions={"shadows": SHADOW_MESSAGES},
+            )
         )
         content = (reply or {}).get("content", {})
         if content.get("status") != "ok":
@@ -141,6 +162,7 @@ class RecordingClient(NotebookClient):
                 f"the recorder could not be loaded in the kernel: {content.get('ename')}: {content.get('evalue')}"
             )
             return kc
+        self.observer.record_errors.extend(shadow_messages(content))
         open_msg = kc.session.msg(
             "comm_open",
             {"comm_id": self._comm_id, "target_name": TARGET, "data": open_data(protocol=WHOLE_RECORD_PROTOCOL)},
@@ -195,6 +217,7 @@ class RecordingClient(NotebookClient):
             raise
         finally:
             self._executing_cell_id = None
+            self._processes.sample()
         if cell.cell_type == "code" and cell.source.strip():
             self.observer.executed.append(cell_index)
         return result
@@ -300,15 +323,15 @@ def use_ipc(manager: Any) -> str | None:
     """
     if os.name != "posix" or getattr(manager, "transport", None) != "tcp" or manager.has_kernel:
         return None
-    directory = tempfile.mkdtemp(prefix="rnb-")
+    directory = kernel_files.make_dir()
     manager.transport = "ipc"
     manager.ip = os.path.join(directory, "k")
+    manager.connection_file = os.path.join(directory, "kernel.json")  # with the sockets, removed with them
     return directory
 
 
 def remove_ipc_dir(directory: str | None) -> None:
-    if directory:
-        shutil.rmtree(directory, ignore_errors=True)
+    kernel_files.remove(directory)
 
 
 def _logger() -> Any:

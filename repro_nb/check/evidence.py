@@ -17,6 +17,7 @@ from ..format.cells import cell_source, source_hash
 from ..format.check_types import DataDriftJson, DataDriftStatus, PackageDriftJson
 from ..format.record import Record
 from ..format.record_types import CellRecord
+from ..format.recorded_paths import locate
 from .environment_diff import EnvironmentDifference, compare_environments
 from .kernels import KernelChoice
 
@@ -228,8 +229,8 @@ def missing_data(old: Record | None, base_dir: str) -> list[DataDrift]:
         return []
     gone = []
     for path, reads in _reads(old).items():
-        absolute = path if os.path.isabs(path) else os.path.join(base_dir, path)
-        if not os.path.exists(absolute):
+        absolute = locate(path, base_dir)
+        if absolute is not None and not os.path.exists(absolute):  # None: a hashed location, not checkable
             gone.append(DataDrift(path, "missing", reads[0][1], None, tuple(sorted({i for i, _, _ in reads}))))
     return gone
 

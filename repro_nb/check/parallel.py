@@ -1,4 +1,9 @@
-"""Many notebooks at once: ``--jobs N`` worker processes, each checking in its own kernel."""
+"""Many notebooks at once: ``--jobs N`` worker processes, each checking in its own kernel.
+
+Serial or parallel, each notebook is judged on its own: whatever goes wrong with one
+(a malformed file, a bug reached by strange input) is that notebook's ``error`` result,
+and the batch goes on to the next, so the reports are always written.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .options import CheckOptions
-from .pipeline import check_notebook
+from .pipeline import NotebookContent, check_notebook
 from .results import NotebookResult
 
 
@@ -25,7 +30,7 @@ def check_many(
     if jobs <= 1 or len(paths) <= 1:
         results = []
         for path in paths:
-            result = check_notebook(path, opts)
+            result = check_one(path, opts)
             if on_result:
                 on_result(result)
             results.append(result)
@@ -42,11 +47,28 @@ def check_many(
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a crashed worker is this notebook's failure
-                result = NotebookResult(paths[i], "error", message=f"checker crashed: {exc!r}")
+                result = _crashed(paths[i], exc)
             ordered[i] = result
             if on_result:
                 on_result(result)
     return [r for r in ordered if r is not None]
+
+
+def check_one(
+    path: str,
+    options: CheckOptions,
+    on_cell_start: Callable[[int, int], None] | None = None,
+    content: NotebookContent | None = None,
+) -> NotebookResult:
+    """:func:`check_notebook`, with any exception it lets through made this notebook's error."""
+    try:
+        return check_notebook(path, options, on_cell_start=on_cell_start, content=content)
+    except Exception as exc:  # noqa: BLE001 - one notebook must not end a check of many
+        return _crashed(path, exc)
+
+
+def _crashed(path: str, exc: BaseException) -> NotebookResult:
+    return NotebookResult(path, "error", message=f"checker crashed on {path}: {type(exc).__name__}: {exc}")
 
 
 def _pool_context() -> Any:

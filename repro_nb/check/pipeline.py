@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import nbformat
@@ -24,8 +25,8 @@ from ..compare.notebooks import compare_notebooks
 from ..errors import ReproError
 from ..format.cells import has_code
 from ..format.check_types import CellOutcome, FailureJson, Verdict
-from ..format.files import read_notebook
-from ..format.record import Record, read_record
+from ..format.files import parse_notebook, read_notebook
+from ..format.record import Record, attach_sidecar, parse_sidecar, read_record, sidecar_path
 from .causes.consequences import find_consequences
 from .evidence import (
     DataDrift,
@@ -44,20 +45,36 @@ from .results import CellResult, NotebookResult
 from .run import CellFailure, RunResult, run_notebook, short_traceback
 
 
+@dataclass(frozen=True)
+class NotebookContent:
+    """A notebook (and its sidecar record) already read by someone who judged the file.
+
+    The Jupyter server opens the notebook once, checks that the file it opened lies
+    inside its root, and hands the checker the open descriptors (``--notebook-fd``):
+    re-opening the path could read another file by then (a symlink swapped in). So the
+    content is what is checked, and the path only names it and says where it runs.
+    """
+
+    notebook: bytes
+    sidecar: bytes | None = None
+    """``None``: no sidecar — one appearing beside the path later is not read."""
+
+
 def check_notebook(
     path: str,
     options: CheckOptions | None = None,
     on_cell_start: Callable[[int, int], None] | None = None,
+    content: NotebookContent | None = None,
 ) -> NotebookResult:
     """Re-execute ``path`` in a fresh kernel and report whether its outputs came back.
 
     ``on_cell_start(index, total)`` reports progress (the server's check shows it).
+    ``content``: the notebook as already read; ``path`` is then never opened.
     """
     opts = options or CheckOptions()
     start = time.perf_counter()
     try:
-        stored = read_notebook(path)
-        old = read_record(stored, path)
+        stored, old = _read_stored(path, content)
     except ReproError as exc:
         return NotebookResult(path, "error", message=str(exc), duration_s=time.perf_counter() - start)
     if not has_code(stored.cells):
@@ -106,6 +123,18 @@ def check_notebook(
     result = evaluate(path, stored, old, run, opts.compare)
     result.duration_s = time.perf_counter() - start
     return result
+
+
+def _read_stored(path: str, content: NotebookContent | None) -> tuple[nbformat.NotebookNode, Record | None]:
+    """The stored notebook and its record: from ``path`` and its sidecar, or from ``content``."""
+    if content is None:
+        stored = read_notebook(path)
+        return stored, read_record(stored, path)
+    stored = parse_notebook(content.notebook, path)
+    old = read_record(stored)  # the notebook's own metadata; the sidecar only as handed over
+    if old is None and content.sidecar is not None:
+        old = attach_sidecar(stored, parse_sidecar(content.sidecar, sidecar_path(path)))
+    return stored, old
 
 
 def diff_notebooks(path_a: str, path_b: str, options: CompareOptions | None = None) -> NotebookResult:

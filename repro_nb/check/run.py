@@ -25,6 +25,7 @@ from ..format.files import read_notebook
 from ..format.text import strip_ansi
 from .engine import ExecutionObserver
 from .kernels import KernelChoice, choose_kernel
+from .papermill_meta import record_paths
 
 
 @dataclass
@@ -165,6 +166,7 @@ def run_notebook(
         result_nb = nb
     _strip_papermill_noise(result_nb)
     _untag(result_nb, tagged)
+    record_paths(result_nb, notebook_path)  # a path, never a copy of the input notebook
     return RunResult(
         nb=result_nb,
         status=failure.kind if failure else "ok",

@@ -1,8 +1,9 @@
 """Shared configuration of the CLI and the pytest plugin: ``[tool.repro-nb]``.
 
-One table in ``pyproject.toml`` (found by walking up from the working directory), one
-help text per option (:data:`HELP`) used by ``repro-nb --help``, ``pytest --help`` and
-the docs. Command-line values override the file.
+One table in ``pyproject.toml`` (found by walking up from the working directory; for a
+check the Jupyter server starts, from the notebook's folder up to the server's root and
+never above it), one help text per option (:data:`HELP`) used by ``repro-nb --help``,
+``pytest --help`` and the docs. Command-line values override the file.
 
 .. code-block:: toml
 
@@ -17,6 +18,7 @@ the docs. Command-line values override the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -143,9 +145,19 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def find_pyproject(start: str | None = None) -> str | None:
+def find_pyproject(start: str | None = None, stop_at: str | None = None) -> str | None:
+    """The nearest ``pyproject.toml`` from ``start`` upwards; never above ``stop_at``.
+
+    ``stop_at`` is the Jupyter server's root for the checks it starts: a file above the
+    root belongs to whoever owns that directory, not to the notebooks the server serves
+    (a ``skip = ["*"]`` there made every check fail). A ``start`` outside ``stop_at``
+    finds nothing.
+    """
     directory = os.path.abspath(start or os.getcwd())
+    boundary = os.path.realpath(stop_at) if stop_at is not None else None
     while True:
+        if boundary is not None and not _within(os.path.realpath(directory), boundary):
+            return None
         candidate = os.path.join(directory, "pyproject.toml")
         if os.path.isfile(candidate):
             return candidate
@@ -155,9 +167,16 @@ def find_pyproject(start: str | None = None) -> str | None:
         directory = parent
 
 
-def load_settings(start: str | None = None, pyproject: str | None = None) -> Settings:
-    """Settings from ``[tool.repro-nb]`` of the nearest ``pyproject.toml`` (defaults if none)."""
-    path = pyproject or find_pyproject(start)
+def _within(path: str, boundary: str) -> bool:
+    return os.path.commonpath([path, boundary]) == boundary
+
+
+def load_settings(start: str | None = None, pyproject: str | None = None, stop_at: str | None = None) -> Settings:
+    """Settings from ``[tool.repro-nb]`` of the nearest ``pyproject.toml`` (defaults if none).
+
+    ``stop_at``: look no higher than this directory (see :func:`find_pyproject`).
+    """
+    path = pyproject or find_pyproject(start, stop_at)
     if path is None:
         return Settings()
     try:
@@ -194,6 +213,13 @@ def _sanitize_masks(path: str | None) -> tuple[tuple[str, str], ...]:
 
 
 def _validated(settings: Settings) -> Settings:
+    # nan passes every comparison below (nan < 0 is false) and inf is "no limit" only by
+    # accident: refuse both where the value is read, naming the option.
+    for name in ("timeout", "startup_timeout", "rtol", "atol"):
+        value = getattr(settings, name)
+        if not math.isfinite(value):
+            hint = " (0 means no limit)" if name == "timeout" else ""
+            raise ConfigError(f"{name} must be a finite number, not {value}{hint}")
     if settings.timeout < 0 or settings.startup_timeout <= 0:
         raise ConfigError("timeouts must be positive (timeout 0 means no limit)")
     if settings.rtol < 0 or settings.atol < 0:

@@ -131,12 +131,22 @@ def write_sidecar(path: str | os.PathLike[str], document: Sidecar) -> None:
 
 def read_sidecar(path: str | os.PathLike[str]) -> Sidecar:
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+        with open(path, "rb") as handle:
+            content = handle.read()
     except OSError as exc:
         raise RecordError(f"cannot read record {os.fspath(path)}: {exc.strerror or exc}") from exc
+    return parse_sidecar(content, os.fspath(path))
+
+
+def parse_sidecar(content: bytes, path: str) -> Sidecar:
+    """A sidecar from its content, read elsewhere (a descriptor the server opened and
+    judged): the same checks and messages as :func:`read_sidecar`, naming ``path``."""
+    try:
+        document = json.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"record {path} is not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
-        raise RecordError(f"record {os.fspath(path)} is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
+        raise RecordError(f"record {path} is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
     return cast("Sidecar", upgrade(document, "sidecar"))
 
 

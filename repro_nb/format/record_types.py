@@ -31,6 +31,8 @@ WarningKind = Literal[
     "rerun",
     "package-changed",
     "recorder-error",
+    "not-rerun",
+    "shadowed-module",
 ]
 RecorderChannel = Literal["comm", "engine", "sidecar", "api"]
 

@@ -17,6 +17,11 @@ HELP_HASH_ALGORITHM = (
 )
 HELP_MAX_HASH_BYTES = "Files larger than this many bytes are recorded with their size but not hashed."
 HELP_IGNORE = "Glob patterns (matched against the absolute path and the file name) of files never to record."
+HELP_NEVER_RECORD = (
+    "Credential locations never to record, added to the built-in deny-list (~/.netrc, ~/.ssh/*, "
+    "~/.aws/*, .env, ... — see repro_nb.kernel.privacy), which cannot be switched off: a glob with "
+    "a '/' matches the path ('~/secrets/*'), one without the file name ('*.token')."
+)
 
 
 class ReproNB(Configurable):
@@ -25,6 +30,7 @@ class ReproNB(Configurable):
     hash_algorithm = Unicode("blake3", help=HELP_HASH_ALGORITHM).tag(config=True)
     max_hash_bytes = Int(8 * 2**30, help=HELP_MAX_HASH_BYTES).tag(config=True)
     ignore = List(Unicode(), default_value=[], help=HELP_IGNORE).tag(config=True)
+    never_record = List(Unicode(), default_value=[], help=HELP_NEVER_RECORD).tag(config=True)
     record_seeds = Bool(True, help="Record seeding calls and randomness used without a seed.").tag(config=True)
     record_data = Bool(True, help="Record data files read and written, with content hashes.").tag(config=True)
     record_packages = Bool(True, help="Record the packages each cell imported, with versions.").tag(config=True)

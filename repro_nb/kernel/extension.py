@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from . import registry
@@ -9,6 +11,7 @@ from .channel import CommChannel
 from .config import ReproNB
 from .notebook_path import detect_notebook_path
 from .recorder import Recorder
+from .shadowing import find_shadows
 
 #: The line magics of :class:`repro_nb.kernel.magics.ReproMagics` (a test keeps the two in step).
 MAGICS = ("repro", "repro_data", "repro_save", "repro_seed")
@@ -23,6 +26,7 @@ def load_ipython_extension(ip: Any) -> None:
     # %config only reaches configurables the shell knows of.
     ip.configurables.append(config)
     recorder = Recorder(config, notebook_path=detect_notebook_path(ip.user_ns))
+    _warn_about_shadows(recorder)
 
     def pre_run_cell(info: Any) -> None:
         recorder.begin_cell(info.raw_cell, getattr(info, "cell_id", None))
@@ -38,6 +42,15 @@ def load_ipython_extension(ip: Any) -> None:
     channel.register()
     _register_magics(ip)
     registry.add(ip, registry.Loaded(recorder, channel, pre_run_cell, post_run_cell))
+
+
+def _warn_about_shadows(recorder: Recorder) -> None:
+    """Files beside the notebook that import in place of what repro-nb or the stdlib needs (:mod:`.shadowing`)."""
+    folders = {os.getcwd()} | ({os.path.dirname(recorder.notebook_path)} if recorder.notebook_path else set())
+    for folder in sorted(folders):
+        for shadow in find_shadows(folder):
+            print(f"repro-nb: warning: {shadow.message()}", file=sys.stderr)
+            recorder.warnings.append(shadow.to_warning())
 
 
 def _register_magics(ip: Any) -> None:

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from . import privacy
 from .locations import as_prefixes, library_dirs
 from .patches import Patches
 from .postimport import PostImportHook
@@ -250,7 +251,11 @@ def _access_kind(mode: Any, flags: Any) -> tuple[bool, bool]:
 class PathFilter:
     """Leaves out the interpreter's own files, caches, the kernel's files and user globs."""
 
-    def __init__(self, extra_globs: Iterable[str] = (), exclude_files: Iterable[str] = ()) -> None:
+    def __init__(
+        self, extra_globs: Iterable[str] = (), exclude_files: Iterable[str] = (), never_record: Iterable[str] = ()
+    ) -> None:
+        #: credential locations: never recorded, whatever else is configured
+        self.credentials = privacy.CredentialFilter(never_record)
         prefixes = set(library_dirs())
         home = os.path.expanduser("~")
         for sub in (
@@ -303,6 +308,10 @@ class PathFilter:
             return True
         return self.ignored_in_tree(path)
 
+    def never_recorded(self, path: str) -> bool:
+        """Whether ``path`` is a credential location (the deny-list plus ``ReproNB.never_record``)."""
+        return self.credentials.denied(path)
+
     def ignored_in_tree(self, path: str) -> bool:
         """Whether to leave an entry of a pinned directory out of its manifest.
 
@@ -317,25 +326,14 @@ class PathFilter:
             or name.endswith((".pyc", ".repro.json", ".so"))
         ):
             return True
+        if self.credentials.denied(path):
+            return True
         return any(fnmatch.fnmatch(path, g) or fnmatch.fnmatch(name, g) for g in self._globs)
 
 
 def display_path(path: str, base_dir: str) -> str:
-    """How a path is recorded: relative to the notebook when inside it or inside home.
-
-    Paths inside the user's home are never recorded absolutely (they carry the user's
-    name); other absolute paths (``/data/shared/x.csv``) are kept as they are, since
-    another machine may have the same mount. Non-UTF-8 bytes are shown escaped.
-    """
-    home = os.path.expanduser("~")
-    in_home = home not in ("", "/") and (path == home or path.startswith(home.rstrip(os.sep) + os.sep))
-    base = base_dir.rstrip(os.sep) + os.sep
-    if path.startswith(base):
-        shown = path[len(base) :]  # both normalised: what relpath would give, without its work
-    else:
-        shown = os.path.relpath(path, base_dir) if in_home else path
-    shown = shown.replace(os.sep, "/")
-    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """How a path is recorded: never absolute, never naming the user (:func:`.privacy.display_path`)."""
+    return privacy.display_path(path, base_dir)
 
 
 class _ReaderWrappers:

@@ -82,6 +82,10 @@ class ReproMagics(Magics):
         args = parse_argstring(self.repro_data, line)
         problems: list[str] = []
         for path in args.paths:
+            absolute = os.path.abspath(os.path.expanduser(path))
+            if recorder.filter.never_recorded(absolute):
+                problems.append(f"{path}: a credential location, never recorded")
+                continue
             item = recorder.pin(os.path.expanduser(path))
             if item["status"] != "ok":
                 problems.append(f"{path}: {item['status']}")

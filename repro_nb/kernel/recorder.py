@@ -44,6 +44,7 @@ _OBSERVED = (
     "hash_algorithm",
     "max_hash_bytes",
     "ignore",
+    "never_record",
     "record_seeds",
     "record_data",
     "record_packages",
@@ -130,7 +131,7 @@ class Recorder:
         self.resolver = PackageResolver()
         self.seeds = SeedTracker(self._on_seed)
         self.monitor = AccessMonitor()
-        self.filter = PathFilter(self.config.ignore)
+        self.filter = PathFilter(self.config.ignore, never_record=self.config.never_record)
         if self.notebook_path:
             self.filter.exclude(self.notebook_path)
         self.started_at = utcnow()
@@ -186,7 +187,7 @@ class Recorder:
             # a new hasher, so no digest of the old algorithm is served from its cache
             self.hasher = FileHasher(self.config.hash_algorithm, max_bytes=self.config.max_hash_bytes)
         else:
-            self.filter = PathFilter(self.config.ignore)
+            self.filter = PathFilter(self.config.ignore, never_record=self.config.never_record)
             for path in (self.notebook_path, self._sidecar_written):
                 if path:
                     self.filter.exclude(path)

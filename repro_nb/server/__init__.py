@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Int
+from traitlets import Float, Int, TraitError, default, validate
 
 from .._version import __version__
-from .checks import CheckManager
+from .checks import DEFAULT_MAX_QUEUED, CheckManager
 from .handlers import CHECKS_SETTING, default_handlers
+from .queue import default_concurrency
 
 __all__ = ["ReproNBServer", "_jupyter_server_extension_points"]
 
@@ -40,6 +41,32 @@ class ReproNBServer(ExtensionApp):
         3.0,
         help="Seconds a cancelled check and its kernel get to exit after SIGTERM before SIGKILL.",
     ).tag(config=True)
+    max_concurrent_checks = Int(
+        help=(
+            "How many checks run at once (each is a checker process and a kernel). "
+            "Default: one per CPU core this server may use. Further checks wait in line."
+        ),
+    ).tag(config=True)
+    max_queued_checks = Int(
+        DEFAULT_MAX_QUEUED,
+        help="How many checks may wait for a free slot; a request beyond them is refused (HTTP 429).",
+    ).tag(config=True)
+
+    @default("max_concurrent_checks")
+    def _default_max_concurrent_checks(self) -> int:
+        return default_concurrency()
+
+    @validate("max_concurrent_checks")
+    def _valid_max_concurrent_checks(self, proposal: Any) -> int:
+        if proposal["value"] < 1:
+            raise TraitError("ReproNBServer.max_concurrent_checks must be at least 1")
+        return int(proposal["value"])
+
+    @validate("max_queued_checks")
+    def _valid_max_queued_checks(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            raise TraitError("ReproNBServer.max_queued_checks must be 0 or more")
+        return int(proposal["value"])
 
     checks: CheckManager | None = None
 
@@ -49,6 +76,8 @@ class ReproNBServer(ExtensionApp):
             self.serverapp.root_dir,
             keep_finished=self.keep_finished,
             cancel_grace=self.cancel_grace,
+            max_running=self.max_concurrent_checks,
+            max_queued=self.max_queued_checks,
             log=self.log,
         )
         self.settings[CHECKS_SETTING] = self.checks

@@ -7,21 +7,32 @@ tree (the checker and the kernel it started) must be killable on cancel.
 
 Life of a check (:class:`CheckManager`):
 
-1. :meth:`~CheckManager.start` refuses a second check of a notebook that is being
-   checked (by resolved file, so two paths to one file are one notebook), registers the
-   check as ``running`` and starts the supervisor task; the server answers at once.
-2. The supervisor starts ``python -m repro_nb.cli check --json TMP/report.json
-   --progress-jsonl -q -- PATH`` in its own session (process group), in the server's
+1. :meth:`~CheckManager.start` opens the notebook (and its sidecar) *once* and judges
+   the opened file, not its name (:mod:`.opened`); refuses a second check of a notebook
+   that is being checked (by the opened file, so two paths to one file are one
+   notebook); takes a slot or a place in the line of the bounded queue (:mod:`.queue`;
+   429 when the line is full); registers the check as ``running`` or ``queued`` and
+   starts the supervisor task; the server answers at once.
+2. The supervisor waits for its slot, then starts ``python -P -m repro_nb.cli check
+   --json TMP/report.json --progress-jsonl -q --notebook-fd N [--sidecar-fd M]
+   --config-root ROOT -- PATH`` in its own session (process group), in the server's
    root directory — PATH relative to it, so that the result and every message name the
-   notebook as the user does, never by the server's file system path — reads its
-   stderr line by line — ``{"event": "cell", "index", "total"}``
-   lines become ``progress``, the rest is kept as the tail of the log — and waits.
+   notebook as the user does, never by the server's file system path. ``-P``: the root
+   is not on the checker's ``sys.path`` (a stray ``argparse.py`` there must not run in
+   it); the descriptors are inherited, so the checker never opens the notebook by name;
+   ``--config-root``: ``[tool.repro-nb]`` from the root and below, never above. Its
+   stdin is a pipe the server never writes: when the server dies, however it dies, the
+   checker sees end of file and ends itself and its kernel
+   (``repro_nb.check.processes.watch_parent_pipe``). The supervisor reads its stderr
+   line by line — ``{"event": "cell", "index", "total"}`` lines become ``progress``, the
+   rest is kept as the tail of the log — and waits.
 3. When the checker exits, its report decides the state: a report with the notebook's
    result means the check *ran*, whatever the exit code (0 reproduced, 1 drifted or
    failed, 2 when the result's verdict is ``"error"``, e.g. the kernel is not installed
    — the result carries that verdict and its message): state ``done``. No report means
    the checker itself could not run: state ``failed`` with the checker's error line.
-4. :meth:`~CheckManager.cancel` sends SIGTERM to the checker's process group and to the
+4. :meth:`~CheckManager.cancel` of a queued check gives its place back; of a running
+   one, it sends SIGTERM to the checker's process group and to the
    group of every process it started (jupyter_client starts kernels in a session of
    their own, so killing the checker's group alone would leave the kernel to notice its
    parent is gone), then SIGKILL to whatever is left after a grace period.
@@ -49,10 +60,21 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..errors import ReproError
+from .opened import OpenedNotebook, open_notebook
+from .paths import NotebookLocation
+from .queue import CheckQueue, QueueFull, default_concurrency
 
-__all__ = ["AlreadyRunning", "Check", "CheckManager", "NotRunning", "UnknownCheck"]
+__all__ = ["AlreadyRunning", "Check", "CheckManager", "NotRunning", "QueueFull", "UnknownCheck"]
 
-CheckState = Literal["running", "done", "failed", "cancelled"]
+CheckState = Literal["queued", "running", "done", "failed", "cancelled"]
+
+#: Told to the checker in its environment (``repro_nb.check.processes`` reads them; the
+#: server does not import the checker): stdin is the server's pipe, watch it; this
+#: directory is yours, remove it if you are stopped.
+PARENT_PIPE_ENV = "REPRO_NB_PARENT_PIPE"
+SCRATCH_DIR_ENV = "REPRO_NB_SCRATCH_DIR"
+#: How many checks may wait for a slot, by default; beyond them a request gets 429.
+DEFAULT_MAX_QUEUED = 100
 
 #: Longest stderr line read (a traceback line can be long; progress lines are short).
 _LINE_LIMIT = 1 << 20
@@ -81,6 +103,8 @@ class Check:
     real_path: str
     """The notebook file, symlinks resolved: at most one running check per file."""
     state: CheckState = "running"
+    position: int | None = None
+    """While ``queued``: 1 for the next to start."""
     started_at: datetime = field(default_factory=_now)
     finished_at: datetime | None = None
     progress: dict[str, int] | None = None
@@ -94,16 +118,20 @@ class Check:
     """Temporary directory of the running checker (report, runtime files); removed at the end."""
     attribute: bool = False
     """``check --attribute``: prove environment causes by re-running in the restored environment."""
+    opened: OpenedNotebook | None = field(default=None, repr=False)
+    """The notebook as opened when the check was requested: what the checker reads."""
 
     @property
-    def running(self) -> bool:
-        return self.state == "running"
+    def active(self) -> bool:
+        """Queued or running: not finished yet."""
+        return self.state in ("queued", "running")
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "path": self.path,
             "state": self.state,
+            "position": self.position if self.state == "queued" else None,
             "started_at": _iso(self.started_at),
             "finished_at": _iso(self.finished_at),
             "progress": dict(self.progress) if self.progress else None,
@@ -113,10 +141,10 @@ class Check:
 
 
 class AlreadyRunning(Exception):
-    """A check of this notebook is running; ``check`` is that check."""
+    """A check of this notebook is running (or queued); ``check`` is that check."""
 
     def __init__(self, check: Check) -> None:
-        super().__init__(f"a check of {check.path} is already running")
+        super().__init__(f"a check of {check.path} is already {check.state}")
         self.check = check
 
 
@@ -141,12 +169,15 @@ class CheckManager:
         *,
         keep_finished: int = 50,
         cancel_grace: float = 3.0,
+        max_running: int | None = None,
+        max_queued: int = DEFAULT_MAX_QUEUED,
         python: str = sys.executable,
         log: logging.Logger | None = None,
     ) -> None:
         self.root_dir = root_dir
         self.keep_finished = keep_finished
         self.cancel_grace = cancel_grace
+        self.queue = CheckQueue(max_running or default_concurrency(), max_queued)
         self.python = python
         self.log = log or logging.getLogger(__name__)
         self._checks: dict[str, Check] = {}  # in start order
@@ -165,31 +196,50 @@ class CheckManager:
         return [c for c in reversed(self._checks.values()) if path is None or c.path == path]
 
     def running_for(self, real_path: str) -> Check | None:
-        return next((c for c in self._checks.values() if c.running and c.real_path == real_path), None)
+        """The active (queued or running) check of this file, if any."""
+        return next((c for c in self._checks.values() if c.active and c.real_path == real_path), None)
 
     # -- life cycle ---------------------------------------------------------------
 
-    def start(self, path: str, real_path: str, *, timeout: float | None = None, attribute: bool = False) -> Check:
-        """Register a check of a saved notebook and start it in the background.
+    def start(self, location: NotebookLocation, *, timeout: float | None = None, attribute: bool = False) -> Check:
+        """Open a saved notebook, register a check of it and start it in the background.
 
-        Synchronous up to the registration, so two requests for one notebook cannot
-        both pass the "already running" test.
+        Raises :class:`~.paths.PathRefused` (the opened file is not a notebook inside the
+        root), :class:`AlreadyRunning` or :class:`QueueFull`. Synchronous up to the
+        registration, so two requests for one notebook cannot both pass the "already
+        running" test, and the answer says whether the check runs or waits.
         """
-        running = self.running_for(real_path)
-        if running is not None:
-            raise AlreadyRunning(running)
-        check = Check(id=uuid.uuid4().hex, path=path, real_path=real_path, attribute=attribute)
+        opened = open_notebook(self.root_dir, location)
+        try:
+            active = self.running_for(opened.real_path)
+            if active is not None:
+                raise AlreadyRunning(active)
+            check = Check(
+                id=uuid.uuid4().hex,
+                path=location.api_path,
+                real_path=opened.real_path,
+                attribute=attribute,
+                opened=opened,
+            )
+            if not self.queue.reserve(check.id):
+                check.state = "queued"
+                check.position = self.queue.position(check.id)
+        except BaseException:
+            opened.close()
+            raise
         self._checks[check.id] = check
         check.task = asyncio.create_task(self._supervise(check, timeout))
         return check
 
     async def cancel(self, check_id: str) -> Check:
-        """Cancel a running check; return once its processes are gone."""
+        """Cancel a queued or running check; return once its processes are gone."""
         check = self.get(check_id)
-        if not check.running:
+        if not check.active:
             raise NotRunning(check)
         check.cancel_requested = True
-        if check.process is not None:
+        if check.state == "queued":
+            self._leave_queue(check)
+        elif check.process is not None:
             await self._terminate(check.process)
         self._finish(check, "cancelled")
         if check.task is not None:
@@ -200,52 +250,118 @@ class CheckManager:
         return check
 
     async def shutdown(self) -> None:
-        """Cancel every running check (the server is stopping)."""
-        running = [c.id for c in self._checks.values() if c.running]
+        """Cancel every queued and running check (the server is stopping)."""
+        running = [c.id for c in reversed(self._checks.values()) if c.active]  # the queued first
         await asyncio.gather(*(self.cancel(check_id) for check_id in running), return_exceptions=True)
 
     # -- supervision --------------------------------------------------------------
 
     def _command(self, check: Check, report: str, timeout: float | None) -> list[str]:
-        argv = [self.python, "-m", "repro_nb.cli", "check", "--json", report, "--progress-jsonl", "-q"]
+        # -P: no directory of the server's (its root, the checker's working directory)
+        # is put first on the checker's sys.path, so no module there shadows one it imports
+        argv = [self.python, "-P", "-m", "repro_nb.cli", "check", "--json", report, "--progress-jsonl", "-q"]
         if timeout is not None:
             argv += ["--timeout", repr(float(timeout))]
         if check.attribute:
             argv.append("--attribute")
+        assert check.opened is not None
+        argv += ["--notebook-fd", str(check.opened.fd)]
+        if check.opened.sidecar_fd is not None:
+            argv += ["--sidecar-fd", str(check.opened.sidecar_fd)]
+        argv += ["--config-root", os.path.realpath(self.root_dir)]
         # "--": a notebook named "-x.ipynb" is not an option
         return [*argv, "--", os.path.join(*check.path.split("/"))]
 
+    def _environment(self, workdir: str) -> dict[str, str]:
+        """The checker's environment: the server's, its files kept in ``workdir``.
+
+        Temporary and runtime files of the checker and its kernel (the kernel's
+        connection file among them) land in the check's own directory, removed at the
+        end even when a cancel left nobody to clean up after themselves. Relative
+        ``PYTHONPATH`` entries would mean the root (the working directory): dropped, as
+        ``-P`` drops the root itself.
+        """
+        env = dict(os.environ, JUPYTER_RUNTIME_DIR=workdir, TMPDIR=workdir)
+        env[PARENT_PIPE_ENV] = "1"
+        env[SCRATCH_DIR_ENV] = workdir
+        if "PYTHONPATH" in env:
+            kept = [entry for entry in env["PYTHONPATH"].split(os.pathsep) if os.path.isabs(entry)]
+            if kept:
+                env["PYTHONPATH"] = os.pathsep.join(kept)
+            else:
+                del env["PYTHONPATH"]
+        return env
+
     async def _supervise(self, check: Check, timeout: float | None) -> None:
-        workdir = check.workdir = tempfile.mkdtemp(prefix="repro-nb-check-")
         try:
-            await self._run(check, workdir, timeout)
-        except Exception as exc:  # a bug here must not leave the check "running" forever
-            self.log.exception("repro-nb: check %s of %s crashed", check.id, check.path)
-            self._finish(check, "failed", error=f"internal error while supervising the check: {exc}")
+            if check.state == "queued":
+                try:
+                    await self.queue.acquire(check.id)
+                except asyncio.CancelledError:
+                    if check.cancel_requested:  # cancel() gave its place back
+                        return
+                    raise
+                if check.cancel_requested:
+                    return
+                check.state, check.position = "running", None
+                self._update_positions()
+            workdir = check.workdir = tempfile.mkdtemp(prefix="repro-nb-check-")
+            try:
+                await self._run(check, workdir, timeout)
+            except Exception as exc:  # a bug here must not leave the check "running" forever
+                self.log.exception("repro-nb: check %s of %s crashed", check.id, check.path)
+                self._finish(check, "failed", error=f"internal error while supervising the check: {exc}")
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            if check.opened is not None:
+                check.opened.close()
+            self._leave_queue(check)
+
+    def _leave_queue(self, check: Check) -> None:
+        """Give back the check's slot or place in line; the next in line starts."""
+        self.queue.release(check.id)
+        self._update_positions()
+
+    def _update_positions(self) -> None:
+        for waiting in self._checks.values():
+            if waiting.state == "queued":
+                waiting.position = self.queue.position(waiting.id)
 
     async def _run(self, check: Check, workdir: str, timeout: float | None) -> None:
         report = os.path.join(workdir, "report.json")
-        # Temporary and runtime files of the checker and its kernel (the kernel's
-        # connection file among them) land in the check's own directory, removed at the
-        # end even when a cancel left nobody to clean up after themselves.
-        env = dict(os.environ, JUPYTER_RUNTIME_DIR=workdir, TMPDIR=workdir)
         self.log.info("repro-nb: checking %s (check %s)", check.path, check.id)
+        assert check.opened is not None
+        # The checker's stdin: a pipe whose write end only this server holds (not
+        # inheritable, so no other child keeps it open). It closes when the server
+        # exits, SIGKILL included, and the checker then stops itself and its kernel.
+        lifeline_read, lifeline_write = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
                 *self._command(check, report, timeout),
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=lifeline_read,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
                 cwd=self.root_dir,
-                env=env,
+                env=self._environment(workdir),
                 start_new_session=True,
+                pass_fds=check.opened.fds(),
                 limit=_LINE_LIMIT,
             )
         except OSError as exc:
+            os.close(lifeline_write)
             self._finish(check, "failed", error=f"cannot start the checker ({self.python}): {exc.strerror or exc}")
             return
+        finally:
+            os.close(lifeline_read)
+        check.opened.close()  # the checker has its own copies of the descriptors
+        try:
+            await self._follow(check, process, report)
+        finally:
+            os.close(lifeline_write)
+
+    async def _follow(self, check: Check, process: asyncio.subprocess.Process, report: str) -> None:
+        """Follow a started checker to its end, and judge by its report."""
         check.process = process
         if check.cancel_requested:  # cancelled while the process was being created
             await self._terminate(process)
@@ -325,9 +441,10 @@ class CheckManager:
         result: dict[str, Any] | None = None,
         error: str | None = None,
     ) -> None:
-        if not check.running:
+        if not check.active:
             return
         check.state = state
+        check.position = None
         check.finished_at = _now()
         check.result = result
         check.error = error

@@ -1,11 +1,14 @@
 """REST handlers under ``/repro-nb/…``: the contract is ``docs/rest-api.md``.
 
-Thin by design: parse the request, confine the path (:mod:`.paths`), ask the check
-manager (:mod:`.checks`) or read the saved notebook, answer JSON. Security comes from
-jupyter_server and is not re-implemented here:
+Thin by design: parse the request, confine the path (:mod:`.paths`), open the saved
+notebook and judge what was opened (:mod:`.opened`), ask the check manager
+(:mod:`.checks`) or read the notebook through that descriptor, answer JSON. Security
+comes from jupyter_server and is not re-implemented here:
 
 - every method is ``@tornado.web.authenticated`` (token or login cookie; an API handler
-  answers 403 instead of redirecting to the login page);
+  answers 403 instead of redirecting to the login page — with a message saying that
+  authentication is required, for POST and DELETE too, where tornado would first
+  complain of a missing XSRF argument);
 - ``@authorized`` asks the server's authorizer: reading records and check results is
   ``read`` on ``contents``; starting or cancelling a check runs code, so it is
   ``execute`` on ``kernels``, as for a kernel's websocket;
@@ -18,6 +21,7 @@ Every error, ours or tornado's (403 from authentication or XSRF), is answered as
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from typing import Any
@@ -27,11 +31,14 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from .._version import __version__
-from .checks import AlreadyRunning, CheckManager, NotRunning, UnknownCheck
+from ..errors import ReproError
+from .checks import AlreadyRunning, CheckManager, NotRunning, QueueFull, UnknownCheck
+from .opened import OpenedNotebook, open_notebook, read_opened
 from .paths import NotebookLocation, PathRefused, normalize_api_path, resolve_notebook
 
-#: Version of the REST contract (docs/rest-api.md), bumped on incompatible changes.
-PROTOCOL_VERSION = 1
+#: Version of the REST contract (docs/rest-api.md), bumped on incompatible changes
+#: (2: a check can be ``queued``, with its ``position``; 429 when the line is full).
+PROTOCOL_VERSION = 2
 #: Settings key under which the extension stores its :class:`CheckManager`.
 CHECKS_SETTING = "repro_nb_checks"
 
@@ -42,12 +49,19 @@ _DEFAULT_REASONS = {
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",
+    429: "queue-full",
 }
 
 
 _DEFAULT_MESSAGES = {
     403: "forbidden: not logged in to this Jupyter server, or not allowed to do this",
 }
+
+#: What a request without a valid token or login cookie is told, whatever its method.
+UNAUTHENTICATED = (
+    "authentication required: send this Jupyter server's token (header 'Authorization: token …') "
+    "or log in to the server first"
+)
 
 
 class ApiError(web.HTTPError):
@@ -57,11 +71,18 @@ class ApiError(web.HTTPError):
     members are added to the body (the running check of a 409).
     """
 
-    def __init__(self, status: int, reason: str, message: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, reason: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(status, "%s", message)
         self.error_reason = reason
         self.message = message
+        self.headers = headers or {}
         self.extra = extra
+
+
+def _unauthenticated() -> ApiError:
+    return ApiError(403, "unauthenticated", UNAUTHENTICATED)
 
 
 class ReproHandler(APIHandler):
@@ -84,7 +105,38 @@ class ReproHandler(APIHandler):
         try:
             return resolve_notebook(self.root_dir, path, allow_hidden=allow_hidden)
         except PathRefused as exc:
-            raise ApiError(exc.status, exc.reason, exc.message) from None
+            raise _refused(exc) from None
+
+    # -- authentication and the request body -----------------------------------------
+
+    def check_xsrf_cookie(self) -> None:
+        """A request nobody authenticated is told so, before tornado asks for ``_xsrf``."""
+        if hasattr(self, "_jupyter_current_user") and self.current_user is None:
+            raise _unauthenticated()
+        super().check_xsrf_cookie()
+
+    def get_login_url(self) -> str:
+        """``@web.authenticated`` asks this when nobody is logged in: say what is missing."""
+        if not self.current_user:
+            raise _unauthenticated()
+        return super().get_login_url()
+
+    def get_json_body(self) -> Any:
+        """The request body as JSON; not UTF-8 or not JSON is the client's error (400)."""
+        if not self.request.body:
+            return None
+        try:
+            text = self.request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ApiError(
+                400, "bad-request", f"the request body is not UTF-8 text (byte {exc.start}); send JSON in UTF-8"
+            ) from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ApiError(
+                400, "bad-request", f"the request body is not valid JSON ({exc.msg}, line {exc.lineno})"
+            ) from None
 
     def reply(self, payload: dict[str, Any], status: int = 200) -> None:
         self.set_status(status)
@@ -95,6 +147,8 @@ class ReproHandler(APIHandler):
         body: dict[str, Any]
         if isinstance(exc, ApiError):
             body = {"message": exc.message, "reason": exc.error_reason, **exc.extra}
+            for name, value in exc.headers.items():
+                self.set_header(name, value)
         elif exc is None or isinstance(exc, web.HTTPError):  # tornado's and jupyter_server's own
             message = None
             if isinstance(exc, web.HTTPError) and exc.log_message:
@@ -138,13 +192,21 @@ class ChecksHandler(ReproHandler):
         timeout = _timeout(body.get("timeout"))
         location = self.notebook(body.get("path"))
         try:
-            check = self.checks.start(
-                location.api_path, location.real_path, timeout=timeout, attribute=body.get("attribute") is True
-            )
+            check = self.checks.start(location, timeout=timeout, attribute=body.get("attribute") is True)
+        except PathRefused as exc:  # what was opened is not a notebook inside the root
+            raise _refused(exc) from None
         except AlreadyRunning as exc:
             raise ApiError(409, "already-running", str(exc), check=exc.check.to_json()) from None
+        except QueueFull as exc:
+            raise ApiError(
+                429, "queue-full", str(exc), headers={"Retry-After": "10"}, running=exc.running, queued=exc.waiting
+            ) from None
         self.set_header("Location", self.request.path.rstrip("/") + "/" + check.id)
         self.reply(check.to_json(), status=202)
+
+
+def _refused(exc: PathRefused) -> ApiError:
+    return ApiError(exc.status, exc.reason, exc.message)
 
 
 def _timeout(value: object) -> float | None:
@@ -206,9 +268,48 @@ class EnvironmentHandler(ReproHandler):
         )
 
 
+class RecordHandler(ReproHandler):
+    """The record of a saved notebook: its metadata, else its sidecar (GET)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        location = self.notebook(self.get_query_argument("path", None))
+        try:
+            opened = open_notebook(self.root_dir, location)
+        except PathRefused as exc:  # the notebook or its sidecar is not a file inside the root
+            raise _refused(exc) from None
+        try:
+            payload = await asyncio.to_thread(_record_of, opened)
+        finally:
+            opened.close()
+        self.reply(payload)
+
+
+def _record_of(opened: OpenedNotebook) -> dict[str, Any]:
+    """The record as ``GET /repro-nb/record`` answers it, read from the opened files only."""
+    from ..format.files import parse_notebook
+    from ..format.record import attach_sidecar, parse_sidecar, read_record, sidecar_path
+
+    api_path = opened.location.api_path
+    notebook, sidecar = read_opened(opened)
+    try:
+        nb = parse_notebook(notebook, api_path)
+        record = read_record(nb)
+        if record is None and sidecar is not None:
+            record = attach_sidecar(nb, parse_sidecar(sidecar, sidecar_path(api_path)))
+    except ReproError as exc:
+        raise ApiError(400, "unreadable", str(exc)) from None
+    if record is None:
+        return {"path": api_path, "source": None, "notebook": None, "cells": []}
+    cells = [{"index": index, "record": cell} for index, cell in sorted(record.matched().cells.items())]
+    return {"path": api_path, "source": record.source, "notebook": record.notebook, "cells": cells}
+
+
 default_handlers: list[tuple[str, type[ReproHandler]]] = [
     (r"/repro-nb/version", VersionHandler),
     (r"/repro-nb/checks", ChecksHandler),
     (r"/repro-nb/checks/([^/]+)", CheckHandler),
     (r"/repro-nb/environment", EnvironmentHandler),
+    (r"/repro-nb/record", RecordHandler),
 ]

@@ -722,7 +722,7 @@ def test_the_test_notebooks_are_valid_nbformat() -> None:
     broken_on_purpose = {"not_json.ipynb", "empty_file.ipynb", "nbformat_3.ipynb"}
     checked = 0
     for path in sorted(CASES.glob("*.ipynb")):
-        if path.name not in broken_on_purpose:
+        if path.name not in broken_on_purpose and not path.name.startswith("malformed_"):
             nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=nbformat.NO_CONVERT))
             checked += 1
     assert checked >= 20

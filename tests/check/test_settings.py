@@ -20,7 +20,7 @@ def pyproject(directory: Path, body: str) -> Path:
 
 
 def test_defaults_without_a_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("repro_nb.check.settings.find_pyproject", lambda start=None: None)
+    monkeypatch.setattr("repro_nb.check.settings.find_pyproject", lambda start=None, stop_at=None: None)
     assert load_settings(start=str(tmp_path)) == Settings()
     assert (Settings().timeout, Settings().rtol, Settings().atol, Settings().jobs) == (600.0, 1e-5, 1e-8, 1)
 
@@ -32,6 +32,19 @@ def test_the_nearest_pyproject_up_the_tree(tmp_path: Path) -> None:
     assert find_pyproject(str(deep)) == str(path)
     settings = load_settings(start=str(deep))
     assert settings.rtol == 0.01 and settings.source == str(path)
+
+
+def test_the_search_stops_at_a_boundary(tmp_path: Path) -> None:
+    """The server's checks: from the notebook's folder up to the root, never above (issue 15)."""
+    (tmp_path / "pyproject.toml").write_text('[tool.repro-nb]\nskip = ["*"]\n')
+    root = tmp_path / "root"
+    (root / "a" / "b").mkdir(parents=True)
+    assert find_pyproject(str(root / "a" / "b")) == str(tmp_path / "pyproject.toml")  # unbounded: the CLI
+    assert find_pyproject(str(root / "a" / "b"), stop_at=str(root)) is None
+    assert load_settings(str(root / "a"), stop_at=str(root)).skip == ()
+    assert find_pyproject(str(tmp_path), stop_at=str(root)) is None  # a start outside the boundary
+    (root / "pyproject.toml").write_text("[tool.repro-nb]\njobs = 2\n")
+    assert find_pyproject(str(root / "a" / "b"), stop_at=str(root)) == str(root / "pyproject.toml")
 
 
 def test_every_option_is_read(tmp_path: Path) -> None:

@@ -667,6 +667,28 @@ def empty_notebook() -> dict[str, Any]:
     return notebook([])
 
 
+def malformed(fault: str) -> dict[str, Any]:
+    """A notebook that is valid JSON and says nbformat 4, but breaks one rule of its schema.
+
+    Each is what a hand edit, a merge or a buggy tool leaves behind; every command must
+    name the file and the fault (exit 2), and a batch must go on to the next notebook.
+    """
+    nb = notebook([code("a", "print(1)", [stream("1\n")], 1), code("b", "print(2)", [stream("2\n")], 2)])
+    if fault == "cells_not_a_list":
+        nb["cells"] = {"a": nb["cells"][0]}
+    elif fault == "cell_without_source":
+        del nb["cells"][1]["source"]
+    elif fault == "source_not_text":
+        nb["cells"][1]["source"] = 3
+    elif fault == "kernelspec_not_an_object":
+        nb["metadata"]["kernelspec"] = "python3"
+    return nb
+
+
+#: The faults of :func:`malformed`, each written as ``malformed_<fault>.ipynb``.
+MALFORMED = ("cells_not_a_list", "cell_without_source", "source_not_text", "kernelspec_not_an_object")
+
+
 def unknown_kernel() -> dict[str, Any]:
     return notebook(
         [code("a", "print(1)", [stream("1\n")], 1)],
@@ -707,6 +729,7 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "env_imports_no_record": env_imports_no_record,
     "empty_notebook": empty_notebook,
     "unknown_kernel": unknown_kernel,
+    **{f"malformed_{fault}": functools.partial(malformed, fault) for fault in MALFORMED},
 }
 
 

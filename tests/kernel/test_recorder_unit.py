@@ -89,18 +89,20 @@ def test_display_path_relative_inside_the_notebook_dir(tmp_path: Path) -> None:
     assert display_path(str(tmp_path / "data" / "x.csv"), str(tmp_path)) == "data/x.csv"
 
 
-def test_display_path_relative_inside_home_even_outside_the_notebook_dir(
+def test_display_path_inside_home_but_outside_the_project_is_tilde(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path / "home" / "bob"
     monkeypatch.setenv("HOME", str(home))
     notebook_dir = home / "projects" / "a"
-    assert display_path(str(home / "data" / "x.csv"), str(notebook_dir)) == "../../data/x.csv"
+    assert display_path(str(home / "data" / "x.csv"), str(notebook_dir)) == "~/data/x.csv"
 
 
-def test_display_path_absolute_outside_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_display_path_outside_home_is_a_salted_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never absolute (issue 15): another machine's mount is not this one's, and paths say where one works."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert display_path("/data/shared/x.csv", str(tmp_path / "home" / "nb")) == "/data/shared/x.csv"
+    shown = display_path("/data/shared/x.csv", str(tmp_path / "home" / "nb"))
+    assert shown.startswith("<outside:") and shown.endswith(">/x.csv") and "shared" not in shown
 
 
 def test_display_path_escapes_non_utf8_bytes(tmp_path: Path) -> None:

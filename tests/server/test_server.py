@@ -5,128 +5,39 @@ enabled through ``jp_server_config`` as the installed config file enables it, re
 through ``jp_fetch`` (token-authenticated) or with the token removed or replaced by a
 login cookie. Checks are real: ``repro-nb check`` subprocesses with real kernels.
 
-pytest-jupyter's fixtures are imported into this module rather than registered as a
-plugin, so that its autouse fixtures (an event loop per test, a ServerApp cleanup) apply
-to these tests only; its hook that runs ``async def`` tests is therefore not active
-here, and :func:`async_test` runs each test's coroutine on the loop it provides.
+pytest-jupyter's fixtures are imported into each server test module (see
+``server_support.py`` for why and for the helpers).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from jupyter_core.utils import ensure_event_loop
 from pytest_jupyter.jupyter_server import *  # noqa: F403 - fixtures: jp_fetch, jp_serverapp, jp_root_dir, …
-from traitlets.config import Config
 
 from repro_nb.server.checks import Check, CheckManager
-from repro_nb.server.handlers import CHECKS_SETTING
-from repro_nb.server.paths import PathRefused, normalize_api_path
+from repro_nb.server.paths import PathRefused, normalize_api_path, resolve_notebook
 
-from support import ROOT
-
-TEST_TIMEOUT_S = 120
-
-Fetch = Callable[..., Awaitable[Any]]
-
-
-def async_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an ``async def`` test on pytest-jupyter's event loop (the server's loop)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        loop = ensure_event_loop(prefer_selector_loop=True)
-        loop.run_until_complete(asyncio.wait_for(test(*args, **kwargs), TEST_TIMEOUT_S))
-
-    return run
-
-
-@pytest.fixture  # type: ignore[no-redef]  # replaces pytest-jupyter's
-def jp_server_config() -> Config:
-    """Enable the extension as jupyter-config/server-config/repro_nb.json does."""
-    config = json.loads((ROOT / "jupyter-config" / "server-config" / "repro_nb.json").read_text())
-    return Config(config)
-
-
-# -- helpers ------------------------------------------------------------------------
-
-
-async def call(
-    fetch: Fetch,
-    method: str,
-    *parts: str,
-    body: Any = None,
-    params: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, Any]:
-    """One request; return (status, decoded JSON body) whatever the status."""
-    response = await fetch(
-        *parts,
-        method=method,
-        body=None if body is None else json.dumps(body),
-        params=params,
-        headers=headers,
-        raise_error=False,
-        allow_nonstandard_methods=True,
-    )
-    payload = json.loads(response.body) if response.body else None
-    return response.code, payload
-
-
-def assert_error(status: int, payload: Any, expected_status: int, reason: str | None = None) -> None:
-    assert status == expected_status, payload
-    assert isinstance(payload, dict) and isinstance(payload.get("message"), str) and payload["message"], payload
-    assert isinstance(payload.get("reason"), str), payload
-    if reason is not None:
-        assert payload["reason"] == reason, payload
-
-
-async def wait_check(
-    fetch: Fetch, check_id: str, until: Callable[[dict[str, Any]], bool], timeout: float = 90
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        status, check = await call(fetch, "GET", "repro-nb", "checks", check_id)
-        assert status == 200, check
-        if until(check):
-            return dict(check)
-        assert time.monotonic() < deadline, f"check did not get there in {timeout} s: {check}"
-        await asyncio.sleep(0.2)
-
-
-def manager(serverapp: Any) -> CheckManager:
-    checks: CheckManager = serverapp.web_app.settings[CHECKS_SETTING]
-    return checks
-
-
-def write_code_notebook(path: Path, sources: list[str]) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb))
-    return path
-
-
-def process_gone(pid: int) -> bool:
-    import psutil
-
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
+from server_support import (
+    Fetch,
+    assert_error,
+    async_test,
+    call,
+    jp_server_config,  # noqa: F401 - the fixture, replacing pytest-jupyter's
+    manager,
+    process_gone,
+    wait_check,
+    write_code_notebook,
+)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +73,7 @@ def drift_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def test_version(jp_fetch: Fetch) -> None:
     status, payload = await call(jp_fetch, "GET", "repro-nb", "version")
     assert status == 200
-    assert payload == {"version": "0.1.0", "protocol": 1}
+    assert payload == {"version": "0.1.0", "protocol": 2}
 
 
 def test_extension_points_name_the_server_module() -> None:
@@ -309,6 +220,21 @@ async def test_bad_requests_are_400(jp_fetch: Fetch, jp_root_dir: Path) -> None:
     assert_error(status, payload, 400, "not-a-notebook")
 
 
+@async_test
+async def test_a_body_that_is_not_utf8_or_not_json_is_400(jp_fetch: Fetch, jp_root_dir: Path) -> None:
+    write_code_notebook(jp_root_dir / "fine.ipynb", ["1"])
+    for raw, expected in (
+        (b'{"path": "fine\xff.ipynb"}', "not UTF-8"),
+        ("{'path': 'fin\u00e9.ipynb'}".encode("latin-1"), "not UTF-8"),
+        (b'{"path": ', "not valid JSON"),
+    ):
+        status, payload = await call(jp_fetch, "POST", "repro-nb", "checks", raw_body=raw)
+        assert_error(status, payload, 400, "bad-request")
+        assert expected in payload["message"], payload
+    status, listing = await call(jp_fetch, "GET", "repro-nb", "checks")
+    assert status == 200 and listing == {"checks": []}
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -333,7 +259,6 @@ async def test_paths_outside_the_root_are_refused(jp_fetch: Fetch, jp_root_dir: 
 
 
 def test_symlink_inside_the_root_is_accepted(tmp_path: Path) -> None:
-    from repro_nb.server.paths import resolve_notebook
 
     write_code_notebook(tmp_path / "real" / "a.ipynb", ["1"])
     (tmp_path / "alias.ipynb").symlink_to(tmp_path / "real" / "a.ipynb")
@@ -361,7 +286,10 @@ def test_empty_paths_are_bad_requests(path: object) -> None:
 
 
 @async_test
-async def test_requests_without_the_token_are_refused(jp_fetch: Fetch, jp_root_dir: Path) -> None:
+async def test_requests_without_the_token_are_told_authentication_is_required(
+    jp_fetch: Fetch, jp_root_dir: Path
+) -> None:
+    """Every method, POST and DELETE too: not "'_xsrf' argument missing" (issue 15)."""
     write_code_notebook(jp_root_dir / "fine.ipynb", ["1"])
     anonymous = {"Authorization": ""}
     requests: list[tuple[str, tuple[str, ...], Any, dict[str, str] | None]] = [
@@ -374,7 +302,9 @@ async def test_requests_without_the_token_are_refused(jp_fetch: Fetch, jp_root_d
     for method, parts, body, params in requests:
         for headers in (anonymous, {"Authorization": "token not-the-token"}):
             status, payload = await call(jp_fetch, method, *parts, body=body, params=params, headers=headers)
-            assert_error(status, payload, 403, "forbidden")
+            assert_error(status, payload, 403, "unauthenticated")
+            assert payload["message"].startswith("authentication required"), payload
+            assert "xsrf" not in payload["message"].lower(), payload
     status, listing = await call(jp_fetch, "GET", "repro-nb", "checks")
     assert status == 200 and listing == {"checks": []}  # no check was started
 
@@ -414,7 +344,8 @@ async def test_only_the_last_finished_checks_are_kept(tmp_path: Path) -> None:
     checks = CheckManager(str(tmp_path), keep_finished=2, python=true)  # exits at once, no report
     started: list[Check] = []
     for index in range(4):
-        check = checks.start(f"n{index}.ipynb", f"/x/n{index}.ipynb")
+        write_code_notebook(tmp_path / f"n{index}.ipynb", ["1"])
+        check = checks.start(resolve_notebook(str(tmp_path), f"n{index}.ipynb"))
         assert check.task is not None
         await check.task
         started.append(check)

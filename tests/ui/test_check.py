@@ -1,4 +1,4 @@
-"""Checking from the panel: drift marked with its cause; progress; cancel; 409 attach."""
+"""Checking from the panel: drift marked with its cause; progress; cancel; 409 attach; the queue."""
 
 from __future__ import annotations
 
@@ -85,3 +85,42 @@ def test_running_check_attaches_shows_progress_and_cancels(page: Any, lab: Lab) 
     page.wait_for_selector(f"{PANEL} .jp-repro-nb-check[data-check-state='cancelled']", timeout=60_000)
     assert "cancelled" in page.inner_text(f"{PANEL} .jp-repro-nb-check")
     assert lab.api(f"repro-nb/checks/{started['id']}")["state"] == "cancelled"
+
+
+def test_a_check_beyond_the_servers_limit_shows_its_place_in_line(page: Any, lab: Lab) -> None:
+    _need_server(lab)
+    sleeping = [{"id": "sleep", "source": "import time\ntime.sleep(120)", "execution_count": 1}]
+    blockers: list[dict[str, Any]] = []
+    try:
+        # fill every slot (one per core) and one place in the line
+        for index in range(64):
+            write_notebook(lab.root / f"busy{index}.ipynb", sleeping)
+            blockers.append(lab.api("repro-nb/checks", "POST", {"path": f"busy{index}.ipynb"}))
+            if blockers[-1]["state"] == "queued":
+                break
+        assert blockers[-1]["state"] == "queued" and blockers[-1]["position"] == 1
+        write_notebook(
+            lab.root / "waiting.ipynb",
+            [{"id": "one", "source": "print(1)", "outputs": _stdout("1\n"), "execution_count": 1}],
+        )
+        open_notebook(page, lab, "waiting.ipynb")
+        page.click(f"{PANEL} .jp-repro-nb-check-button")
+        page.wait_for_selector(f"{PANEL} .jp-repro-nb-check[data-check-state='queued']")
+        assert "Queued (position 2)" in page.inner_text(f"{PANEL} .jp-repro-nb-queued")
+        assert page.is_disabled(f"{PANEL} .jp-repro-nb-check-button")
+        assert page.locator(f"{PANEL} .jp-repro-nb-cancel-button").count() == 1
+        screenshot(page, "check-queued")
+
+        lab.api(f"repro-nb/checks/{blockers.pop()['id']}", "DELETE")  # the line moves up
+        page.wait_for_selector(f"{PANEL} .jp-repro-nb-queued:has-text('position 1')", timeout=10_000)
+        for blocker in blockers:  # the slots free up: the panel's check runs, and ends
+            lab.api(f"repro-nb/checks/{blocker['id']}", "DELETE")
+        blockers.clear()
+        page.wait_for_selector(f"{PANEL} .jp-repro-nb-check[data-check-state='done']", timeout=120_000)
+        assert "Reproduced" in page.inner_text(f"{PANEL} .jp-repro-nb-verdict")
+    finally:
+        for blocker in blockers:
+            try:
+                lab.api(f"repro-nb/checks/{blocker['id']}", "DELETE")
+            except OSError:  # finished meanwhile (409)
+                pass

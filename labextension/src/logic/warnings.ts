@@ -29,7 +29,9 @@ const KIND_RANK: Record<string, number> = {
   'out-of-order': 3,
   rerun: 4,
   'package-changed': 5,
-  'recorder-error': 6
+  'recorder-error': 6,
+  'not-rerun': 7,
+  'shadowed-module': 8
 };
 
 /**

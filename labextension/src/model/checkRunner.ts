@@ -3,14 +3,16 @@
  * follow its progress, cancel it, and keep the last finished one.
  *
  * The server re-executes the *saved* file; nothing here saves. A 409 means a check of
- * this notebook is already running (another tab started it): we attach to it.
+ * this notebook is already queued or running (another tab started it): we attach to it.
+ * A 429 means the server's line of checks is full: its message is shown as the error.
  *
- * A running check is followed by a `Poll`: it ticks while the check runs and stops when
- * the check ends; a failed request (a network blip) makes it back off and try again.
+ * An active check (queued or running) is followed by a `Poll`: it ticks until the check
+ * ends; a failed request (a network blip) makes it back off and try again.
  */
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
+import { isActive } from '../logic/checkStatus';
 import { ApiError, requestAPI } from './request';
 import { endpoints, ICheck, ICheckList, ICheckRequest } from './restApi';
 
@@ -34,7 +36,7 @@ export class CheckRunner implements IDisposable {
     return this._changed;
   }
 
-  /** The running check, or the last one that finished (done, failed or cancelled). */
+  /** The active check (queued or running), or the last one that finished. */
   get check(): ICheck | null {
     return this._check;
   }
@@ -44,8 +46,14 @@ export class CheckRunner implements IDisposable {
     return this._lastResult;
   }
 
+  /** A check was requested, or is queued or running. */
   get running(): boolean {
-    return this._starting || this._check?.state === 'running';
+    return this._starting || isActive(this._check);
+  }
+
+  /** The request for a check is on its way (no answer yet). */
+  get starting(): boolean {
+    return this._starting;
   }
 
   /** An error to show: the server refused, or could not be reached. */
@@ -124,10 +132,10 @@ export class CheckRunner implements IDisposable {
     }
   }
 
-  /** Cancel the running check (DELETE): the server kills its process and kernel. */
+  /** Cancel the active check (DELETE): it leaves the line, or its process and kernel are killed. */
   async cancel(): Promise<void> {
     const check = this._check;
-    if (!check || check.state !== 'running') {
+    if (!check || !isActive(check)) {
       return;
     }
     try {
@@ -168,7 +176,7 @@ export class CheckRunner implements IDisposable {
       this._lastResult = check;
     }
     this._emit();
-    if (check.state === 'running') {
+    if (isActive(check)) {
       void this._poll.start();
     } else {
       void this._poll.stop();
@@ -176,12 +184,12 @@ export class CheckRunner implements IDisposable {
   }
 
   /**
-   * One tick of the poll: fetch the running check. Rejects on a failed request, which
+   * One tick of the poll: fetch the active check. Rejects on a failed request, which
    * makes the poll back off; a check the server no longer knows ends the polling.
    */
   private async _follow(): Promise<void> {
     const check = this._check;
-    if (!check || check.state !== 'running' || this._disposed) {
+    if (!check || !isActive(check) || this._disposed) {
       void this._poll.stop();
       return;
     }

@@ -1,12 +1,15 @@
 /**
- * The server extension's REST shapes (docs/rest-api.md, "version 1"). Hand-written: the
+ * The server extension's REST shapes (docs/rest-api.md, "version 2"). Hand-written: the
  * REST API has no JSON Schema; the check result inside a Check is the check-result
  * schema's `NotebookResult` (generated, ../schema/check.ts).
  */
 import { NotebookResult } from '../schema/check';
 
-/** `running` until the checker ends: `done` (with a result), `failed` or `cancelled`. */
-export type CheckState = 'running' | 'done' | 'failed' | 'cancelled';
+/**
+ * `queued` while it waits for a free slot, `running` until the checker ends: `done`
+ * (with a result), `failed` or `cancelled`.
+ */
+export type CheckState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** A check as `POST /repro-nb/checks`, `GET /repro-nb/checks/ID` and `DELETE` answer it. */
 export interface ICheck {
@@ -15,6 +18,9 @@ export interface ICheck {
   /** The Contents-API path of the notebook checked. */
   path: string;
   state: CheckState;
+  /** While `queued`: the place in the server's line, 1 for the next to start. */
+  position: number | null;
+  /** When the check was requested. */
   started_at: string;
   finished_at: string | null;
   /** The cell being executed (0-based) and how many there are; null until the first starts. */

@@ -137,7 +137,9 @@ export interface RecordWarning {
     | 'out-of-order'
     | 'rerun'
     | 'package-changed'
-    | 'recorder-error';
+    | 'recorder-error'
+    | 'not-rerun'
+    | 'shadowed-module';
   message: string;
   cell_id?: string | null;
   execution_count?: number | null;

@@ -1,17 +1,22 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
+import { CheckPhase, checkPhase } from '../logic/checkStatus';
 import { ReproModel } from '../model/reproModel';
 
-/** The check button, the running check's progress and cancel button, and how it ended. */
+/**
+ * The check button; an active check's place in the server's line or its progress, and
+ * its cancel button; how the last check ended.
+ */
 export function CheckSection(props: { model: ReproModel; trans: TranslationBundle }): JSX.Element {
   const { model, trans } = props;
   const runner = model.checks;
   const check = runner.check;
   const running = runner.running;
+  const phase = checkPhase(check, runner.starting);
   return (
     <div
       className="jp-repro-nb-check"
-      data-check-state={running ? 'running' : (check?.state ?? 'none')}
+      data-check-state={stateAttribute(phase, running, check?.state)}
     >
       <div className="jp-repro-nb-check-row">
         <button
@@ -48,20 +53,7 @@ export function CheckSection(props: { model: ReproModel; trans: TranslationBundl
           {trans.__('Unsaved changes: the check runs the saved version of the notebook.')}
         </p>
       )}
-      {running && (
-        <div className="jp-repro-nb-progress">
-          {check?.progress ? (
-            <>
-              <progress max={check.progress.total} value={check.progress.cell} />
-              <span>
-                {trans.__('Running cell %1 of %2…', check.progress.cell + 1, check.progress.total)}
-              </span>
-            </>
-          ) : (
-            <span>{trans.__('Starting a fresh kernel…')}</span>
-          )}
-        </div>
-      )}
+      {running && <Progress phase={phase} trans={trans} />}
       {!running && check?.state === 'cancelled' && (
         <p className="jp-repro-nb-note">{trans.__('The check was cancelled.')}</p>
       )}
@@ -77,4 +69,49 @@ export function CheckSection(props: { model: ReproModel; trans: TranslationBundl
       )}
     </div>
   );
+}
+
+/** `data-check-state`: what the browser tests and the style key on. */
+function stateAttribute(phase: CheckPhase, running: boolean, state: string | undefined): string {
+  if (phase.kind === 'queued') {
+    return 'queued';
+  }
+  return running ? 'running' : (state ?? 'none');
+}
+
+/** Where an active check is: waiting in line, starting its kernel, running a cell. */
+function Progress(props: { phase: CheckPhase; trans: TranslationBundle }): JSX.Element {
+  const { phase, trans } = props;
+  switch (phase.kind) {
+    case 'queued':
+      return (
+        <div className="jp-repro-nb-progress jp-repro-nb-queued">
+          <span
+            title={trans.__(
+              'The server runs a limited number of checks at once; this one starts when a slot is free.'
+            )}
+          >
+            {phase.position !== null
+              ? trans.__(
+                  'Queued (position %1): waiting for a free slot on the server…',
+                  phase.position
+                )
+              : trans.__('Queued: waiting for a free slot on the server…')}
+          </span>
+        </div>
+      );
+    case 'running':
+      return (
+        <div className="jp-repro-nb-progress">
+          <progress max={phase.total} value={phase.cell} />
+          <span>{trans.__('Running cell %1 of %2…', phase.cell + 1, phase.total)}</span>
+        </div>
+      );
+    default:
+      return (
+        <div className="jp-repro-nb-progress">
+          <span>{trans.__('Starting a fresh kernel…')}</span>
+        </div>
+      );
+  }
 }

@@ -13,7 +13,9 @@ const KIND_LABELS: Record<string, string> = {
   'out-of-order': 'out of order',
   rerun: 're-run',
   'package-changed': 'package',
-  'recorder-error': 'recorder'
+  'recorder-error': 'recorder',
+  'not-rerun': 'not re-run',
+  'shadowed-module': 'shadowed module'
 };
 
 /** How many cell links a grouped warning shows before "+N more". */
