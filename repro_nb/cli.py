@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--stop-on-error", action="store_true", default=None, help=HELP["stop_on_error"])
     check.add_argument("--strict-kernel", action="store_true", default=None, help=HELP["strict_kernel"])
     check.add_argument("--progress-jsonl", action="store_true", help=argparse.SUPPRESS)  # for the server extension
+    _scale_args(check)
     _compare_args(check)
     _env_check_args(check)
 
@@ -129,6 +130,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         default_masks=getattr(args, "default_masks", None),
         stop_on_error=getattr(args, "stop_on_error", None),
         strict_kernel=getattr(args, "strict_kernel", None),
+        executor=f"dask:{args.dask}" if getattr(args, "dask", None) else getattr(args, "executor", None),
+        ship=getattr(args, "ship", None),
+        cache_trust_unrecorded=getattr(args, "cache_trust_unrecorded", None),
     )
 
 
@@ -208,8 +212,8 @@ def _check_report_paths(args: argparse.Namespace) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check.discovery import collect_notebooks
-    from .check.parallel import check_many
 
+    _check_scale_args(args)
     settings = _settings(args)
     _check_report_paths(args)
     missing = [t for t in args.targets if not os.path.exists(t)]
@@ -223,7 +227,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     options = settings.check_options()
     if args.env or args.attribute:
         return _check_env(args, paths, options, settings.jobs)
-    if args.progress_jsonl:
+    if args.progress_jsonl and args.cache is None and settings.executor_spec().kind == "serial":
         # Machine-readable progress on stderr, one JSON object a line: what the server
         # extension relays to the lab panel while a check runs.
         from .check.pipeline import check_notebook
@@ -233,10 +237,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         results = [check_notebook(path, options, on_cell_start=cell_started) for path in paths]
         return _report(args, results)
-    progress = _Progress(len(paths))
-    results = check_many(paths, options, jobs=settings.jobs, on_result=progress.update)
-    progress.close()
-    return _report(args, results)
+    return _report(args, _check_scaled(args, paths, options, settings))
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -448,6 +449,65 @@ def _check_env(args: argparse.Namespace, paths: list[str], options: Any, jobs: i
     return _report(args, attributed)
 
 
+# ------------------------------------------------------------------ at scale (docs/scale.md)
+
+
+def _scale_args(check: argparse.ArgumentParser) -> None:
+    check.add_argument(
+        "--dask", metavar="SCHEDULER", help="check on Dask: local[:N] (a LocalCluster) or tcp://host:8786"
+    )
+    check.add_argument("--executor", metavar="SPEC", help=HELP["executor"])
+    check.add_argument("--ship", action="store_true", default=None, help=HELP["ship"])
+    check.add_argument(
+        "--cache",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="reuse the results of notebooks whose inputs did not change; DIR default: [tool.repro-nb] cache, "
+        "else .repro-nb-cache beside pyproject.toml (put --cache after the notebooks, or write --cache=DIR)",
+    )
+    check.add_argument(
+        "--cache-trust-unrecorded", action="store_true", default=None, help=HELP["cache_trust_unrecorded"]
+    )
+
+
+def _check_scale_args(args: argparse.Namespace) -> None:
+    if args.dask and args.executor:
+        raise ReproError("--dask and --executor both say where to check: give one")
+    if args.jobs is not None and (args.dask or args.executor):
+        raise ReproError("--jobs is for local processes; with --dask the cluster's workers run the checks")
+    if args.cache is not None and (args.env or args.attribute):
+        raise ReproError("--cache does not apply to --env or --attribute: those always re-run")
+
+
+def _check_scaled(args: argparse.Namespace, paths: list[str], options: Any, settings: Settings) -> list[Any]:
+    """The executor ``settings`` name (serial, --jobs, --dask), with ``--cache`` when given."""
+    from .check.batch import check_all
+    from .check.cache import CheckCache, summarize
+    from .check.executors import open_executor
+    from .check.fingerprint import Fingerprinter
+
+    progress = _Progress(len(paths))
+    with open_executor(settings.executor_spec(), on_note=_say) as executor:
+        cache = None
+        if args.cache is not None:
+            fingerprinter = Fingerprinter(
+                options, trust_unrecorded=settings.cache_trust_unrecorded, facts=executor.facts()
+            )
+            directory = settings.cache_directory(args.cache or None)
+            cache = CheckCache(directory, fingerprinter, project_dir=settings.project_dir(), on_note=_say)
+        misses: list[Any] = []
+        roots = [target for target in args.targets if os.path.isdir(target)]
+        results = check_all(
+            paths, options, executor, cache=cache, on_result=progress.update, on_miss=misses.append, roots=roots
+        )
+    progress.close()
+    if cache is not None:
+        for line in summarize(len(paths), misses):
+            _say(line)
+    return results
+
+
 class _Progress:
     """A progress bar on a terminal; one line per notebook otherwise (CI logs)."""
 
@@ -469,7 +529,8 @@ class _Progress:
             self._bar.update(1)
             self._bar.set_postfix_str(os.path.basename(result.path))
         elif self.total > 1:
-            print(f"[{self.done}/{self.total}] {result.path}: {result.verdict}", file=sys.stderr)
+            cached = " (cached)" if getattr(result, "cached", None) else ""
+            print(f"[{self.done}/{self.total}] {result.path}: {result.verdict}{cached}", file=sys.stderr)
 
     def close(self) -> None:
         if self._bar is not None:
