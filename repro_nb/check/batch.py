@@ -9,14 +9,15 @@ plain serial run of every notebook.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 from .cache import CheckCache, Lookup
-from .executors import Executor
+from .executors import Executor, ExecutorSpec, open_executor
 from .options import CheckOptions
 from .results import NotebookResult
 
-__all__ = ["check_all"]
+__all__ = ["BackgroundChecks", "check_all"]
 
 
 def check_all(
@@ -63,3 +64,52 @@ def check_all(
         for (i, _), result in zip(misses, results):
             ordered[i] = result
     return [result for result in ordered if result is not None]
+
+
+class BackgroundChecks:
+    """``paths`` checked on the executor ``spec`` names in a background thread; each result
+    on demand (:meth:`result` waits for it).
+
+    For a surface that reports notebook by notebook in its own order while the checks
+    run in parallel: the pytest plugin's items, each waiting for its notebook.
+    """
+
+    def __init__(self, spec: ExecutorSpec, options: CheckOptions, paths: Sequence[str]) -> None:
+        self._results: dict[str, NotebookResult] = {}
+        self._error: BaseException | None = None
+        self._finished = False
+        self._condition = threading.Condition()
+        self._thread = threading.Thread(
+            target=self._run, args=(spec, options, list(paths)), name="repro-nb-checks", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, spec: ExecutorSpec, options: CheckOptions, paths: list[str]) -> None:
+        try:
+            with open_executor(spec) as executor:
+                executor.check_many(paths, options, on_result=self._put)
+        except BaseException as exc:  # noqa: BLE001 - handed to every item still waiting
+            self._error = exc
+        finally:
+            with self._condition:
+                self._finished = True
+                self._condition.notify_all()
+
+    def _put(self, result: NotebookResult) -> None:
+        with self._condition:
+            self._results[result.path] = result
+            self._condition.notify_all()
+
+    def result(self, path: str) -> NotebookResult:
+        """This notebook's result, once it is there; the executor's error if it failed."""
+        with self._condition:
+            self._condition.wait_for(lambda: path in self._results or self._finished)
+            if path in self._results:
+                return self._results[path]
+        if self._error is not None:
+            raise self._error
+        raise RuntimeError(f"repro-nb: the executor returned no result for {path}")
+
+    def close(self) -> None:
+        """Wait for the checks to end (pytest stops only when every item has its result)."""
+        self._thread.join(timeout=5)

@@ -79,7 +79,7 @@ def read_entry(path: str | os.PathLike[str]) -> CacheEntry | None:
     try:
         with open(name, "rb") as handle:
             raw = handle.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no entry, or no cache directory yet
         return None
     except OSError as exc:
         raise CacheError(f"cannot read cache entry {name}: {exc.strerror or exc}") from exc

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Int
+from traitlets import Float, Int, Unicode
 
 from .._version import __version__
 from .checks import CheckManager
@@ -41,6 +41,12 @@ class ReproNBServer(ExtensionApp):
         help="Seconds a cancelled check and its kernel get to exit after SIGTERM before SIGKILL.",
     ).tag(config=True)
 
+    executor = Unicode(
+        "",
+        help="Where the panel's checks run: serial, processes[:N], dask:local[:N] or dask:ADDRESS, as "
+        "`repro-nb check --executor` (docs/scale.md); empty: as [tool.repro-nb] executor says, else serial.",
+    ).tag(config=True)
+
     checks: CheckManager | None = None
 
     def initialize_settings(self) -> None:
@@ -50,6 +56,7 @@ class ReproNBServer(ExtensionApp):
             keep_finished=self.keep_finished,
             cancel_grace=self.cancel_grace,
             log=self.log,
+            executor=self.executor or None,
         )
         self.settings[CHECKS_SETTING] = self.checks
 

@@ -143,12 +143,15 @@ class CheckManager:
         cancel_grace: float = 3.0,
         python: str = sys.executable,
         log: logging.Logger | None = None,
+        executor: str | None = None,
     ) -> None:
         self.root_dir = root_dir
         self.keep_finished = keep_finished
         self.cancel_grace = cancel_grace
         self.python = python
         self.log = log or logging.getLogger(__name__)
+        self.executor = executor
+        """``repro-nb check --executor`` of every check (``c.ReproNBServer.executor``)."""
         self._checks: dict[str, Check] = {}  # in start order
         self._finished: deque[str] = deque()  # ids, in finish order
 
@@ -212,6 +215,8 @@ class CheckManager:
             argv += ["--timeout", repr(float(timeout))]
         if check.attribute:
             argv.append("--attribute")
+        if self.executor:
+            argv += ["--executor", self.executor]
         # "--": a notebook named "-x.ipynb" is not an option
         return [*argv, "--", os.path.join(*check.path.split("/"))]
 
