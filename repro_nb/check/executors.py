@@ -61,7 +61,7 @@ ExecutorKind = Literal["serial", "processes", "dask"]
 KERNEL_START_ATTEMPTS = 3
 #: Seconds before the second attempt; doubled for each further one.
 KERNEL_RETRY_DELAY_S = 0.5
-#: Largest directory ``ship`` packs (compressed): beyond it, a shared filesystem is the way.
+#: Most bytes of files ``ship`` packs: beyond it, a shared filesystem is the way.
 MAX_SHIP_BYTES = 256 << 20
 #: Directories never shipped: version control, environments, caches, checkpoints.
 _NOT_SHIPPED = frozenset({"__pycache__", "node_modules"})
@@ -319,9 +319,9 @@ class DaskExecutor:
     ) -> list[NotebookResult]:
         if not paths:
             return []
+        client = self.client
         from distributed import as_completed
 
-        client = self.client
         cwd = os.getcwd()
         kernel_env = self._kernel_env
         bundles: dict[str, tuple[Any, str, str]] = {}
@@ -512,18 +512,21 @@ def _pack(root: str, cwd: str) -> tuple[bytes, str]:
     inside = os.path.abspath(root).startswith(os.path.abspath(cwd).rstrip(os.sep) + os.sep)
     base = os.path.abspath(cwd) if inside else os.path.dirname(os.path.abspath(root))
     buffer = io.BytesIO()
+    total = 0
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:
         for directory, subdirs, files in os.walk(root):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in _NOT_SHIPPED)
             for name in sorted(files):
                 full = os.path.join(directory, name)
-                if os.path.isfile(full):
-                    archive.add(full, arcname=os.path.relpath(full, base), recursive=False)
-            if buffer.tell() > MAX_SHIP_BYTES:
-                raise ExecutorError(
-                    f"{root} is larger than {MAX_SHIP_BYTES >> 20} MiB compressed: too large to ship with the tasks; "
-                    "put it on a filesystem the workers share, at the same path, and leave out --ship"
-                )
+                if not os.path.isfile(full):
+                    continue
+                total += os.path.getsize(full)
+                if total > MAX_SHIP_BYTES:
+                    raise ExecutorError(
+                        f"{root} holds more than {MAX_SHIP_BYTES >> 20} MiB: too large to ship with the tasks; "
+                        "put it on a filesystem the workers share, at the same path, and leave out --ship"
+                    )
+                archive.add(full, arcname=os.path.relpath(full, base), recursive=False)
     return buffer.getvalue(), base
 
 
