@@ -193,7 +193,8 @@ class Fingerprinter:
     def _record_parts(self, record: Record, base_dir: str, versions: Mapping[str, str] | None) -> dict[str, str]:
         parts: dict[str, str] = {}
         distributions: set[str] = set(record.notebook.get("packages", {}) or {})
-        for _, cell in sorted(record.matched().cells.items()):
+        # every cell record, a sidecar's unmatched ones too: more parts only re-run more often
+        for _, cell in sorted(record.cells.items()):
             for read in cell.get("reads", []):
                 parts.setdefault(f"data:{read['path']}", self._data_hash(read, base_dir))
             for module in cell.get("local_modules", []):
@@ -280,10 +281,11 @@ def _code_view(nb: Mapping[str, Any]) -> dict[str, Any]:
 
 def _unseeded_cells(record: Record) -> str | None:
     """Where the record saw randomness without a seed ("cells 3, 5"), or ``None``."""
-    cells = sorted(index + 1 for index, cell in record.matched().cells.items() if cell.get("unseeded_rng"))
+    unseeded = [index for index, cell in record.cells.items() if cell.get("unseeded_rng")]
+    cells = sorted(index + 1 for index in unseeded if index >= 0)
     if cells:
         return ("cell " if len(cells) == 1 else "cells ") + ", ".join(map(str, cells))
-    if record.notebook.get("unseeded_rng"):
+    if unseeded or record.notebook.get("unseeded_rng"):
         return "in the session"
     return None
 
@@ -320,7 +322,7 @@ def describe_options(options: CheckOptions) -> dict[str, Any]:
         normalizers.append(
             {
                 "name": getattr(normalizer, "name", None) or type(normalizer).__name__,
-                "pattern": getattr(pattern, "pattern", pattern),
+                "pattern": [getattr(pattern, "pattern", pattern), getattr(pattern, "flags", None)],
                 "replacement": getattr(normalizer, "replacement", None),
                 "function": f"{function.__module__}.{function.__qualname__}" if function is not None else None,
                 "version": _module_version(function.__module__) if function is not None else None,

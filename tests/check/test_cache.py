@@ -294,10 +294,11 @@ def test_a_hundred_unchanged_notebooks_are_looked_up_in_well_under_a_second(proj
     for path in paths:
         assert cache.store(cache.lookup(path), verified(path))
     environment_facts()  # the distribution index and kernelspecs, cached on disk once per machine
-    start = time.perf_counter()
+    # CPU time, not wall time: the machines that run this suite are shared
+    start = time.process_time()
     fresh = cache_of()  # a new run: new hashers, facts read again
     assert all(fresh.lookup(path).hit for path in paths)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 # --------------------------------------------------------------------------- results back from JSON
