@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--notebook-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     check.add_argument("--sidecar-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     check.add_argument("--config-root", metavar="DIR", help=argparse.SUPPRESS)
+    _scale_args(check)
     _compare_args(check)
     _env_check_args(check)
 
@@ -143,6 +144,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         sanitize_with=getattr(args, "sanitize_with", None),
         stop_on_error=getattr(args, "stop_on_error", None),
         strict_kernel=getattr(args, "strict_kernel", None),
+        executor=f"dask:{args.dask}" if getattr(args, "dask", None) else getattr(args, "executor", None),
+        ship=getattr(args, "ship", None),
+        cache_trust_unrecorded=getattr(args, "cache_trust_unrecorded", None),
     )
 
 
@@ -232,8 +236,8 @@ def _check_report_paths(args: argparse.Namespace) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check.discovery import collect_notebooks
-    from .check.parallel import check_many
 
+    _check_scale_args(args)
     settings = _settings(args)
     _check_report_paths(args)
     if args.notebook_fd is not None:
@@ -251,7 +255,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     options = settings.check_options()
     if args.env or args.attribute:
         return _check_env(args, paths, options, settings.jobs)
-    if args.progress_jsonl:
+    if args.progress_jsonl and args.cache is None and settings.executor_spec().kind == "serial":
         # Machine-readable progress on stderr, one JSON object a line: what the server
         # extension relays to the lab panel while a check runs.
         from .check.parallel import check_one
@@ -261,10 +265,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         results = [check_one(path, options, on_cell_start=cell_started) for path in paths]
         return _report(args, results)
-    progress = _Progress(len(paths))
-    results = check_many(paths, options, jobs=settings.jobs, on_result=progress.update)
-    progress.close()
-    return _report(args, results)
+    return _report(args, _check_scaled(args, paths, options, settings))
 
 
 def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
@@ -292,7 +293,24 @@ def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
         if args.progress_jsonl:
             print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
 
-    return _report(args, [check_one(path, settings.check_options(), on_cell_start=cell_started, content=content)])
+    options = settings.check_options()
+    result = check_one(path, options, on_cell_start=cell_started, content=content)
+    if args.attribute and result.verdict in ("drifted", "failed"):
+        # Attribution re-runs the notebook by its path in a restored environment: only
+        # while that path still holds exactly what the server opened and judged.
+        if _same_content(path, content.notebook):
+            result = _attributed(args, [result], options)[0]
+        else:
+            _say(f"{path} changed since the check was requested: not re-checked in its restored environment")
+    return _report(args, [result])
+
+
+def _same_content(path: str, expected: bytes) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read() == expected
+    except OSError:
+        return False
 
 
 def _read_descriptor(fd: int, what: str) -> bytes:
@@ -484,7 +502,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 def _check_env(args: argparse.Namespace, paths: list[str], options: Any, jobs: int) -> int:
     """``check --env`` (each notebook in its restored environment) and ``check --attribute``."""
-    from .check.env.attribute import DEFAULT_BUDGET, EnvOptions, attribute, check_in_env
+    from .check.env.attribute import DEFAULT_BUDGET, EnvOptions, check_in_env
 
     budget = args.probe_budget if args.probe_budget is not None else DEFAULT_BUDGET
     if budget < 1:
@@ -500,17 +518,84 @@ def _check_env(args: argparse.Namespace, paths: list[str], options: Any, jobs: i
         return _report(args, results)
     from .check.parallel import check_many
 
-    env = EnvOptions(source=args.attribute, as_of=args.as_of, nearest=args.nearest, budget=budget)
     progress = _Progress(len(paths))
     results = check_many(paths, options, jobs=jobs, on_result=progress.update)
     progress.close()
+    return _report(args, _attributed(args, results, options))
+
+
+def _attributed(args: argparse.Namespace, results: list[Any], options: Any) -> list[Any]:
+    """``--attribute``: each drifted or failed result re-checked in its restored environment."""
+    from .check.env.attribute import DEFAULT_BUDGET, EnvOptions, attribute
+
+    budget = args.probe_budget if args.probe_budget is not None else DEFAULT_BUDGET
+    env = EnvOptions(source=args.attribute, as_of=args.as_of, nearest=args.nearest, budget=budget)
     attributed = []
     for result in results:
         if result.verdict in ("drifted", "failed"):
             _say(f"{result.path} {result.verdict}: re-checking in its restored environment (at most {budget} probes)")
             result = attribute(result.path, result, options, env, on_step=_say)
         attributed.append(result)
-    return _report(args, attributed)
+    return attributed
+
+
+# ------------------------------------------------------------------ at scale (docs/scale.md)
+
+
+def _scale_args(check: argparse.ArgumentParser) -> None:
+    check.add_argument(
+        "--dask", metavar="SCHEDULER", help="check on Dask: local[:N] (a LocalCluster) or tcp://host:8786"
+    )
+    check.add_argument("--executor", metavar="SPEC", help=HELP["executor"])
+    check.add_argument("--ship", action="store_true", default=None, help=HELP["ship"])
+    check.add_argument(
+        "--cache",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="reuse the results of notebooks whose inputs did not change; DIR default: [tool.repro-nb] cache, "
+        "else .repro-nb-cache beside pyproject.toml (put --cache after the notebooks, or write --cache=DIR)",
+    )
+    check.add_argument(
+        "--cache-trust-unrecorded", action="store_true", default=None, help=HELP["cache_trust_unrecorded"]
+    )
+
+
+def _check_scale_args(args: argparse.Namespace) -> None:
+    if args.dask and args.executor:
+        raise ReproError("--dask and --executor both say where to check: give one")
+    if args.jobs is not None and (args.dask or args.executor):
+        raise ReproError("--jobs is for local processes; with --dask the cluster's workers run the checks")
+    if args.cache is not None and (args.env or args.attribute):
+        raise ReproError("--cache does not apply to --env or --attribute: those always re-run")
+
+
+def _check_scaled(args: argparse.Namespace, paths: list[str], options: Any, settings: Settings) -> list[Any]:
+    """The executor ``settings`` name (serial, --jobs, --dask), with ``--cache`` when given."""
+    from .check.batch import check_all
+    from .check.cache import CheckCache, summarize
+    from .check.executors import open_executor
+    from .check.fingerprint import Fingerprinter
+
+    progress = _Progress(len(paths))
+    with open_executor(settings.executor_spec(), on_note=_say) as executor:
+        cache = None
+        if args.cache is not None:
+            fingerprinter = Fingerprinter(
+                options, trust_unrecorded=settings.cache_trust_unrecorded, facts=executor.facts()
+            )
+            directory = settings.cache_directory(args.cache or None)
+            cache = CheckCache(directory, fingerprinter, project_dir=settings.project_dir(), on_note=_say)
+        misses: list[Any] = []
+        roots = [target for target in args.targets if os.path.isdir(target)]
+        results = check_all(
+            paths, options, executor, cache=cache, on_result=progress.update, on_miss=misses.append, roots=roots
+        )
+    progress.close()
+    if cache is not None:
+        for line in summarize(len(paths), misses):
+            _say(line)
+    return results
 
 
 class _Progress:
@@ -534,7 +619,8 @@ class _Progress:
             self._bar.update(1)
             self._bar.set_postfix_str(os.path.basename(result.path))
         elif self.total > 1:
-            print(f"[{self.done}/{self.total}] {result.path}: {result.verdict}", file=sys.stderr)
+            cached = " (cached)" if getattr(result, "cached", None) else ""
+            print(f"[{self.done}/{self.total}] {result.path}: {result.verdict}{cached}", file=sys.stderr)
 
     def close(self) -> None:
         if self._bar is not None:

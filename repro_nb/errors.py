@@ -60,6 +60,17 @@ class ConfigError(ReproError):
     """Invalid configuration in ``[tool.repro-nb]`` or on the command line."""
 
 
+class CacheError(ReproError):
+    """A ``check --cache`` entry is unreadable, invalid or from a newer repro-nb; or the
+    cache directory cannot be used. An entry's error is never fatal: the notebook is
+    re-run and the entry rewritten (:mod:`repro_nb.check.cache`)."""
+
+
+class ExecutorError(ReproError):
+    """A check executor cannot be used: an unknown ``--executor``/``--dask`` value, Dask not
+    installed (``pip install 'repro-nb[dask]'``), a scheduler that cannot be reached."""
+
+
 class EnvironmentRestoreError(ReproError):
     """A notebook's environment cannot be exported or restored here: uv failed, the index
     cannot be reached, a directory is in the way. The message says what to do."""

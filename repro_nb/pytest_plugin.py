@@ -40,6 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--repro-nb-kernel", default=None, help=HELP["kernel"])
     group.addoption("--repro-nb-rtol", type=float, default=None, help=HELP["rtol"])
     group.addoption("--repro-nb-atol", type=float, default=None, help=HELP["atol"])
+    group.addoption("--repro-nb-executor", default=None, metavar="SPEC", help=HELP["executor"])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,8 +52,10 @@ def pytest_configure(config: pytest.Config) -> None:
             kernel=config.getoption("repro_nb_kernel"),
             rtol=config.getoption("repro_nb_rtol"),
             atol=config.getoption("repro_nb_atol"),
+            executor=config.getoption("repro_nb_executor"),
         )
         options = settings.check_options()
+        settings.executor_spec()
     except ConfigError as exc:
         # A usage error: pytest prints one line and exits 4, instead of an INTERNALERROR
         # traceback (or one identical failure per notebook).
@@ -92,9 +95,13 @@ class NotebookDrift(Exception):
 
 class NotebookItem(pytest.Item):
     def runtest(self) -> None:
-        from .check.pipeline import check_notebook
+        batch = _batch(self)
+        if batch is not None:
+            result = batch.result(str(self.path))
+        else:
+            from .check.executors import check_with_retries
 
-        result = check_notebook(str(self.path), self.config.stash[_OPTIONS_KEY])
+            result = check_with_retries(str(self.path), self.config.stash[_OPTIONS_KEY])
         self.user_properties.append(("repro-nb-verdict", result.verdict))
         if result.verdict != "reproduced":
             raise NotebookDrift(result)
@@ -108,3 +115,37 @@ class NotebookItem(pytest.Item):
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, None, f"repro-nb check {self.path.name}"
+
+
+# ------------------------------------------------------------------ another executor
+
+_BATCH_KEY: pytest.StashKey[Any] = pytest.StashKey()
+
+
+def _batch(item: NotebookItem) -> Any:
+    """With ``executor`` other than serial: every notebook of the session checked at once.
+
+    The first notebook item to run hands all of them to the executor (processes, a Dask
+    cluster) in a background thread; each item then waits for its own result, so the
+    report reads as in a serial run while the checks run in parallel. Under
+    pytest-xdist each worker checks its own items one by one: xdist is the executor then.
+    """
+    config = item.config
+    if hasattr(config, "workerinput"):
+        return None
+    if _BATCH_KEY not in config.stash:
+        spec = config.stash[_SETTINGS_KEY].executor_spec()
+        if spec.kind == "serial":
+            config.stash[_BATCH_KEY] = None
+        else:
+            from .check.batch import BackgroundChecks
+
+            paths = [str(i.path) for i in item.session.items if isinstance(i, NotebookItem)]
+            config.stash[_BATCH_KEY] = BackgroundChecks(spec, config.stash[_OPTIONS_KEY], paths)
+    return config.stash[_BATCH_KEY]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    batch = config.stash.get(_BATCH_KEY, None)
+    if batch is not None:
+        batch.close()

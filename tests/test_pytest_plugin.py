@@ -58,6 +58,7 @@ def test_pyproject_configuration_is_honoured_and_the_command_line_wins(pytester:
     [
         ("rtol = 'big'", "rtol must be int or float, not str"),
         ("masks = ['(unclosed']", "invalid mask regex '(unclosed'"),
+        ("executor = 'gpu'", "unknown executor 'gpu'"),
     ],
 )
 def test_invalid_configuration_is_a_usage_error(pytester: pytest.Pytester, body: str, phrase: str) -> None:
@@ -67,6 +68,21 @@ def test_invalid_configuration_is_a_usage_error(pytester: pytest.Pytester, body:
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*repro-nb: *{phrase}*"])
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_another_executor_checks_the_notebooks_at_once_and_reports_each(pytester: pytest.Pytester) -> None:
+    """``--repro-nb-executor processes:2``: the checks run side by side, the items report in order."""
+    add(pytester, "reproduces.ipynb", "drifts_in_second_cell.ipynb", "markdown_only.ipynb")
+    result = pytester.runpytest("--repro-nb", "-p", "no:cacheprovider", "-v", "--repro-nb-executor", "processes:2")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*drifts_in_second_cell.ipynb::drifts_in_second_cell.ipynb FAILED*",
+            "*markdown_only.ipynb::markdown_only.ipynb PASSED*",
+            "*reproduces.ipynb::reproduces.ipynb PASSED*",
+            "*drifts_in_second_cell.ipynb: drifted — 1 of 3 cells drifted*",
+        ]
+    )
 
 
 def test_unreadable_notebook_fails_its_item_with_the_reason(pytester: pytest.Pytester) -> None:

@@ -20,17 +20,23 @@ def check_many(
     options: CheckOptions | None = None,
     jobs: int = 1,
     on_result: Callable[[NotebookResult], None] | None = None,
+    check: Callable[[str, CheckOptions], NotebookResult] = check_notebook,
 ) -> list[NotebookResult]:
     """Check several notebooks, ``jobs`` at a time in separate processes (each its own kernel).
 
     Results come back in the order of ``paths`` whatever the order of completion, so a
-    parallel run reports exactly what a serial run does.
+    parallel run reports exactly what a serial run does. ``check`` is what runs per
+    notebook (:func:`repro_nb.check.executors.check_with_retries` retries a kernel that
+    did not start); a module-level function, so that it pickles.
     """
     opts = options or CheckOptions()
     if jobs <= 1 or len(paths) <= 1:
         results = []
         for path in paths:
-            result = check_one(path, opts)
+            try:
+                result = check(path, opts)
+            except Exception as exc:  # noqa: BLE001 - one notebook must not end a check of many
+                result = _crashed(path, exc)
             if on_result:
                 on_result(result)
             results.append(result)
@@ -41,7 +47,7 @@ def check_many(
     # papermill chdir()s the whole process into the notebook's directory, so parallel
     # checks need processes, not threads.
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        futures = {pool.submit(check_notebook, path, opts): i for i, path in enumerate(paths)}
+        futures = {pool.submit(check, path, opts): i for i, path in enumerate(paths)}
         for future in as_completed(futures):
             i = futures[future]
             try:

@@ -12,6 +12,7 @@ from typing import Any
 from ..compare.model import OutputDiff
 from ..format.check_types import (
     AttributionJson,
+    CachedJson,
     CellOutcome,
     CellResultJson,
     FailureJson,
@@ -75,6 +76,8 @@ class NotebookResult:
     #: check ran in, and the attribution of the drift to changed distributions
     restored_environment: RestoredEnvironmentJson | None = None
     attribution: AttributionJson | None = None
+    #: ``--cache`` (:mod:`repro_nb.check.cache`): set when this is a stored result, not a re-run
+    cached: CachedJson | None = None
     #: not serialized: the notebooks themselves, for the HTML report's images
     stored: Any = None
     executed: Any = None
@@ -93,6 +96,8 @@ class NotebookResult:
             document["restored_environment"] = self.restored_environment
         if self.attribution is not None:
             document["attribution"] = self.attribution
+        if self.cached is not None:
+            document["cached"] = self.cached
         return document
 
     def _to_json(self) -> NotebookResultJson:

@@ -14,6 +14,8 @@ never above it), one help text per option (:data:`HELP`) used by ``repro-nb --he
     masks = ['run id: \\w+']  # extra volatile-output regexes
     skip = ["notebooks/scratch/*"]
     jobs = 2
+    executor = "dask:tcp://scheduler:8786"   # or processes:4, dask:local:2 (docs/scale.md)
+    cache = ".repro-nb-cache"                # where check --cache keeps results
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from ..compare.model import CompareOptions
+    from .executors import ExecutorSpec
     from .options import CheckOptions
 
 # The comparison machinery (numpy, nbformat, papermill) is imported only when options are
@@ -55,6 +58,13 @@ HELP: dict[str, str] = {
     "skip": "glob patterns of notebook paths not to check",
     "skip_tags": "cell tags whose outputs are not compared (repro-skip and nbval-ignore-output always are)",
     "jobs": "notebooks checked in parallel, each in its own kernel",
+    "executor": "where the checks run: serial, processes[:N], dask:local[:N] or dask:ADDRESS (docs/scale.md)",
+    "ship": "with Dask: send the checked directory to the workers with the tasks instead of relying on a "
+    "filesystem they share at the same path",
+    "cache": "directory of --cache: results of notebooks whose inputs did not change are reused "
+    "(default .repro-nb-cache beside pyproject.toml)",
+    "cache_trust_unrecorded": "with --cache: also reuse the results of notebooks without a record or with "
+    "randomness used without a seed (re-run otherwise)",
 }
 
 
@@ -79,6 +89,10 @@ class Settings:
     skip: tuple[str, ...] = ()
     skip_tags: tuple[str, ...] = ()
     jobs: int = 1
+    executor: str | None = None
+    ship: bool = False
+    cache: str | None = None
+    cache_trust_unrecorded: bool = False
     source: str | None = None  # the pyproject.toml it came from
 
     def override(self, **values: Any) -> Settings:
@@ -109,6 +123,27 @@ class Settings:
             ),
             skip_tags=frozenset({"repro-skip", "nbval-ignore-output", *self.skip_tags}),
         )
+
+    def executor_spec(self) -> ExecutorSpec:
+        """``executor`` when set, else ``jobs`` processes (serial for one)."""
+        from .executors import ExecutorSpec, parse_executor
+
+        if self.executor:
+            return parse_executor(self.executor, ship=self.ship)
+        return ExecutorSpec("processes", self.jobs) if self.jobs > 1 else ExecutorSpec("serial")
+
+    def project_dir(self) -> str:
+        """The directory of the ``pyproject.toml`` the settings came from, else the working directory."""
+        return os.path.dirname(os.path.abspath(self.source)) if self.source else os.getcwd()
+
+    def cache_directory(self, given: str | None = None) -> str:
+        """``--cache DIR`` as given; else ``cache`` (relative to its ``pyproject.toml``); else
+        ``.repro-nb-cache`` in the project directory."""
+        if given:
+            return given
+        from .cache import DEFAULT_CACHE_DIR
+
+        return os.path.join(self.project_dir(), self.cache or DEFAULT_CACHE_DIR)
 
     def check_options(self) -> CheckOptions:
         from .options import CheckOptions
@@ -142,6 +177,10 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "skip": (list,),
     "skip_tags": (list,),
     "jobs": (int,),
+    "executor": (str,),
+    "ship": (bool,),
+    "cache": (str,),
+    "cache_trust_unrecorded": (bool,),
 }
 
 
@@ -231,6 +270,14 @@ def _validated(settings: Settings) -> Settings:
     for name in ("image_shift_tolerance", "image_size_tolerance", "image_min_changed_pixels"):
         if not 0 <= getattr(settings, name) <= 1000:
             raise ConfigError(f"{name} must be between 0 and 1000")
+    if settings.executor:
+        from ..errors import ExecutorError
+        from .executors import parse_executor
+
+        try:
+            parse_executor(settings.executor)
+        except ExecutorError as exc:
+            raise ConfigError(str(exc)) from exc
     if settings.masks:
         # Fail where the configuration is read, naming the pattern, not in the middle of
         # a check (or once per notebook in the pytest plugin).

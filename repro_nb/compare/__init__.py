@@ -58,12 +58,10 @@ result types and options). Pure: imports only :mod:`repro_nb.format`.
 
 from __future__ import annotations
 
-from .images import compare_images
-from .matching import match_code_cells
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .model import CellComparison, CompareOptions, NotebookComparison, OutputDiff, Tolerance
-from .notebooks import compare_notebooks
-from .outputs import compare_mime, compare_outputs
-from .text import bounded_unified_diff, compare_text
 
 __all__ = [
     "CellComparison",
@@ -79,3 +77,29 @@ __all__ = [
     "compare_text",
     "match_code_cells",
 ]
+
+if TYPE_CHECKING:
+    from .images import compare_images
+    from .matching import match_code_cells
+    from .notebooks import compare_notebooks
+    from .outputs import compare_mime, compare_outputs
+    from .text import bounded_unified_diff, compare_text
+
+#: The comparison functions, imported on first use: the images' module imports NumPy
+#: (0.2 s), which a check answered from ``--cache`` (or reading options) never needs.
+_LAZY = {
+    "compare_images": ".images",
+    "match_code_cells": ".matching",
+    "compare_notebooks": ".notebooks",
+    "compare_mime": ".outputs",
+    "compare_outputs": ".outputs",
+    "bounded_unified_diff": ".text",
+    "compare_text": ".text",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)

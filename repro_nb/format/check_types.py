@@ -294,9 +294,18 @@ class _NotebookResultJsonRequired(TypedDict):
     kernel: KernelJson | None
 
 
+class CachedJson(TypedDict):
+    """A result reused by ``repro-nb check --cache``: when it was verified, and by what inputs."""
+
+    verified_at: str
+    fingerprint: str
+    duration_s: float
+
+
 class NotebookResultJson(_NotebookResultJsonRequired, total=False):
     restored_environment: RestoredEnvironmentJson | None
     attribution: AttributionJson | None
+    cached: CachedJson | None
 
 
 class ToolJson(TypedDict):
@@ -378,5 +387,6 @@ DEFINITIONS: dict[str | None, type] = {
     "attribution": AttributionJson,
     "probe": ProbeJson,
     "version_change": VersionChangeJson,
+    "cached": CachedJson,
     None: CheckReportJson,
 }

@@ -248,7 +248,7 @@ def _summary_table(items: Sequence[tuple[NotebookResultJson, _Notebooks]]) -> st
             f'<td class="num">{bad} / {compared}</td>'
             f'<td class="num">{len(data)}</td>'
             f"<td>{_e(nb.get('message', ''))}</td>"
-            f'<td class="num">{_seconds(nb.get("duration_s"))}</td>'
+            f'<td class="num">{_cached(nb) or _seconds(nb.get("duration_s"))}</td>'
             "</tr>"
         )
     return (
@@ -283,6 +283,14 @@ def _seconds(value: Any) -> str:
 # --------------------------------------------------------------------------- one notebook
 
 
+def _cached(nb: NotebookResultJson) -> str | None:
+    """``cached (verified 2026-12-01 14:03 UTC)`` for a result ``check --cache`` reused."""
+    cached = nb.get("cached")
+    if not cached:
+        return None
+    return f"cached (verified {cached['verified_at'].replace('T', ' ')[:16]} UTC)"
+
+
 def _notebook_section(number: int, nb: NotebookResultJson, sources: _Notebooks, budget: _ImageBudget) -> str:
     parts = [
         f'<section class="notebook" id="nb-{number}">',
@@ -293,6 +301,8 @@ def _notebook_section(number: int, nb: NotebookResultJson, sources: _Notebooks, 
         f"run: {nb['run_status']}" if nb.get("run_status") else "not executed",
         "has a repro-nb record" if nb.get("has_record") else "no repro-nb record",
     ]
+    if nb.get("cached"):
+        facts.append(f"{_cached(nb)}: not re-run, nothing it depends on changed since")
     parts.append(f'<p class="meta small">{_e(" · ".join(facts))}</p>')
     warnings = nb.get("warnings", [])
     if warnings:

@@ -51,7 +51,7 @@ def summary_table(results: Sequence[NotebookResult], color: bool = False) -> str
                 str(sum(c.status == "drifted" for c in r.cells)),
                 str(sum(c.status == "failed" for c in r.cells)),
                 str(sum(d.status != "unrecorded" for d in r.data)),
-                f"{r.duration_s:.1f}s",
+                cached_label(r) or f"{r.duration_s:.1f}s",
             ]
         )
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
@@ -68,6 +68,7 @@ def notebook_details(result: NotebookResult, color: bool = False) -> str:
     lines = [
         style(f"{_rel(result.path)}: {result.verdict}", result.verdict)
         + (f" — {result.message}" if result.message else "")
+        + (f" [{cached_label(result)}]" if result.cached else "")
     ]
     for cell in result.cells:
         if cell.status in ("drifted", "failed"):
@@ -93,6 +94,14 @@ def notebook_details(result: NotebookResult, color: bool = False) -> str:
     for warning in result.warnings:
         lines.append(style(f"  note: {warning}", "dim"))
     return "\n".join(lines)
+
+
+def cached_label(result: NotebookResult) -> str | None:
+    """``cached (verified 2026-12-01 14:03 UTC)`` for a result reused by ``--cache``, else ``None``."""
+    if not result.cached:
+        return None
+    when = result.cached["verified_at"].replace("T", " ")[:16]
+    return f"cached (verified {when} UTC)"
 
 
 def _cell_lines(cell: CellResult, style: _Style) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Int, TraitError, default, validate
+from traitlets import Float, Int, TraitError, Unicode, default, validate
 
 from .._version import __version__
 from .checks import DEFAULT_MAX_QUEUED, CheckManager
@@ -68,6 +68,12 @@ class ReproNBServer(ExtensionApp):
             raise TraitError("ReproNBServer.max_queued_checks must be 0 or more")
         return int(proposal["value"])
 
+    executor = Unicode(
+        "",
+        help="Where the panel's checks run: serial, processes[:N], dask:local[:N] or dask:ADDRESS, as "
+        "`repro-nb check --executor` (docs/scale.md); empty: as [tool.repro-nb] executor says, else serial.",
+    ).tag(config=True)
+
     checks: CheckManager | None = None
 
     def initialize_settings(self) -> None:
@@ -79,6 +85,7 @@ class ReproNBServer(ExtensionApp):
             max_running=self.max_concurrent_checks,
             max_queued=self.max_queued_checks,
             log=self.log,
+            executor=self.executor or None,
         )
         self.settings[CHECKS_SETTING] = self.checks
 

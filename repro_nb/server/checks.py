@@ -173,6 +173,7 @@ class CheckManager:
         max_queued: int = DEFAULT_MAX_QUEUED,
         python: str = sys.executable,
         log: logging.Logger | None = None,
+        executor: str | None = None,
     ) -> None:
         self.root_dir = root_dir
         self.keep_finished = keep_finished
@@ -180,6 +181,8 @@ class CheckManager:
         self.queue = CheckQueue(max_running or default_concurrency(), max_queued)
         self.python = python
         self.log = log or logging.getLogger(__name__)
+        self.executor = executor
+        """``repro-nb check --executor`` of every check (``c.ReproNBServer.executor``)."""
         self._checks: dict[str, Check] = {}  # in start order
         self._finished: deque[str] = deque()  # ids, in finish order
 
@@ -269,6 +272,8 @@ class CheckManager:
         if check.opened.sidecar_fd is not None:
             argv += ["--sidecar-fd", str(check.opened.sidecar_fd)]
         argv += ["--config-root", os.path.realpath(self.root_dir)]
+        if self.executor:
+            argv += ["--executor", self.executor]
         # "--": a notebook named "-x.ipynb" is not an option
         return [*argv, "--", os.path.join(*check.path.split("/"))]
 

@@ -14,13 +14,14 @@ from typing import Any, Literal, get_args, get_origin
 
 import pytest
 
-from repro_nb.format import check_types, protocol, protocol_messages, record_types
+from repro_nb.format import cache_entry, check_types, protocol, protocol_messages, record_types
 from repro_nb.format.versioned import load_schema
 
 CASES = [
     *(("record-v1", name, cls) for name, cls in record_types.DEFINITIONS.items()),
     *(("check-v2", name, cls) for name, cls in check_types.DEFINITIONS.items()),
     *(("comm-v2", name, cls) for name, cls in protocol_messages.DEFINITIONS.items()),
+    *(("cache-v1", name, cls) for name, cls in cache_entry.DEFINITIONS.items()),
 ]
 
 

@@ -386,3 +386,13 @@ async def test_environment_export_downloads_the_recorded_pins(
     assert payload["message"].startswith("cannot read notebook broken.ipynb")
     status, payload = await call(jp_fetch, "GET", "repro-nb", "environment", params={"path": "../outside.ipynb"})
     assert_error(status, payload, 403, "outside-root")
+
+
+def test_the_executor_setting_reaches_every_check(tmp_path: Path) -> None:
+    """``c.ReproNBServer.executor``: the panel's checks run where the CLI's do."""
+    check = Check(id="x", path="a b/n.ipynb", real_path="/x/n.ipynb")
+    plain = CheckManager(str(tmp_path))._command(check, "r.json", None)
+    assert "--executor" not in plain
+    argv = CheckManager(str(tmp_path), executor="dask:tcp://scheduler:8786")._command(check, "r.json", None)
+    assert argv[argv.index("--executor") + 1] == "dask:tcp://scheduler:8786"
+    assert argv[-2:] == ["--", os.path.join("a b", "n.ipynb")]

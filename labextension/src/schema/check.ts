@@ -182,6 +182,10 @@ export interface NotebookResult {
    * Only with `repro-nb check --attribute`, for a notebook that drifted or failed: the re-check in the restored recorded (or inferred) environment, the cells that came back there, and the smallest set of changed distributions found responsible by delta debugging. Absent or null otherwise.
    */
   attribution?: null | Attribution;
+  /**
+   * Only with `repro-nb check --cache`, when nothing this result depends on changed since it was verified: the result is the stored one, not re-run now (`duration_s` is the time the look-up took). Absent or null when the notebook was re-run.
+   */
+  cached?: null | Cached;
 }
 
 /**
@@ -679,4 +683,24 @@ export interface Attribution {
    * Every probe, in order.
    */
   probe_log?: Probe[];
+}
+
+/**
+ * Where a cached result came from (`repro-nb check --cache`, docs/scale.md): when the re-run that produced it was made and what the notebook's inputs were then.
+ *
+ * From `check-v2.schema.json#/definitions/cached`.
+ */
+export interface Cached {
+  /**
+   * When the re-run that produced this result finished: ISO 8601 in UTC with a 'Z' suffix.
+   */
+  verified_at: string;
+  /**
+   * The digest of everything the verdict depends on (code cells and stored outputs, the hashes of the recorded data files and local modules, the versions of the imported distributions, the kernel, the machine, the check options), '<algorithm>:<hex digest>'.
+   */
+  fingerprint: string;
+  /**
+   * Seconds the verifying re-run took.
+   */
+  duration_s: number;
 }
