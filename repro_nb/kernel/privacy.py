@@ -203,7 +203,7 @@ def project_root(folder: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _salt() -> bytes:
     """This user's secret salt for hashed paths: stable across sessions, never recorded."""
-    from .distributions import cache_dir
+    from ..format.distributions import cache_dir
 
     path = os.path.join(cache_dir(), "path-salt")
     try:

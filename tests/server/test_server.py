@@ -25,7 +25,8 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403 - fixtures: jp_fetch, jp_serverapp, jp_root_dir, …
 
 from repro_nb.server.checks import Check, CheckManager
-from repro_nb.server.paths import PathRefused, normalize_api_path, resolve_notebook
+from repro_nb.server.opened import OpenedNotebook
+from repro_nb.server.paths import NotebookLocation, PathRefused, normalize_api_path, resolve_notebook
 
 from server_support import (
     Fetch,
@@ -390,7 +391,8 @@ async def test_environment_export_downloads_the_recorded_pins(
 
 def test_the_executor_setting_reaches_every_check(tmp_path: Path) -> None:
     """``c.ReproNBServer.executor``: the panel's checks run where the CLI's do."""
-    check = Check(id="x", path="a b/n.ipynb", real_path="/x/n.ipynb")
+    location = NotebookLocation("a b/n.ipynb", "/x/a b/n.ipynb", "/x/n.ipynb")
+    check = Check(id="x", path="a b/n.ipynb", real_path="/x/n.ipynb", opened=OpenedNotebook(location, fd=7))
     plain = CheckManager(str(tmp_path))._command(check, "r.json", None)
     assert "--executor" not in plain
     argv = CheckManager(str(tmp_path), executor="dask:tcp://scheduler:8786")._command(check, "r.json", None)
