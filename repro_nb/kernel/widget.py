@@ -111,15 +111,19 @@ class Dashboard:
     def __init__(self, recorder: Recorder, record: Mapping[str, Any] | None = None) -> None:
         self._recorder: Recorder | None = recorder
         self.serial = next(_serial)
-        self.header = ipywidgets.HTML()
-        self.tabs = ipywidgets.Tab()
-        self.view = ipywidgets.VBox([self.header, self.tabs])
-        self.view.add_class("repro-nb-dashboard")
-        self.view._repro_nb_dashboard = self  # the widget keeps its dashboard alive (held weakly elsewhere)
         self._panes: dict[str, Any] = {}  # section key -> its ipywidgets.HTML
         self._shown: dict[str, Section] = {}  # section key -> the section its pane shows
         self._rows: dict[tuple[str, ...], str] = {}  # rendered rows: most rows stay as they were from cell to cell
-        self.refresh(record)
+        if record is None:
+            record = recorder.notebook_record()
+        # Each model is made with its state, so that the frontend gets it whole in the
+        # widget's comm_open rather than as a trail of updates.
+        found = dashboard_sections(record, recorder.cells)
+        self._update_panes(found)
+        self.header = ipywidgets.HTML(value=header_html(record))
+        self.tabs = ipywidgets.Tab(children=self._children(found), titles=tuple(title for title, _, _ in found))
+        self.view = ipywidgets.VBox([self.header, self.tabs], _dom_classes=("repro-nb-dashboard",))
+        self.view._repro_nb_dashboard = self  # the widget keeps its dashboard alive (held weakly elsewhere)
 
     @property
     def live(self) -> bool:
@@ -139,19 +143,8 @@ class Dashboard:
         if record is None:
             record = recorder.notebook_record()
         found = dashboard_sections(record, recorder.cells)
-        changed = False
-        for section in found:
-            key = section_key(section[0])
-            if self._shown.get(key) == section:
-                continue
-            pane = self._panes.get(key)
-            if pane is None:
-                pane = self._panes[key] = ipywidgets.HTML()
-                pane.add_class(f"repro-nb-{key.lower().replace(' ', '-')}")
-            pane.value = view.section_html(section, heading=False, render_row=self._row)
-            self._shown[key] = section
-            changed = True
-        children = tuple(self._panes[section_key(title)] for title, _, _ in found)
+        changed = self._update_panes(found)
+        children = self._children(found)
         if tuple(self.tabs.children) != children:
             self.tabs.children = children
             changed = True
@@ -163,6 +156,27 @@ class Dashboard:
             self.header.value = header
             changed = True
         return changed
+
+    def _update_panes(self, found: list[Section]) -> bool:
+        """Render the sections that changed into their panes (made on first sight); whether any did."""
+        changed = False
+        for section in found:
+            key = section_key(section[0])
+            if self._shown.get(key) == section:
+                continue
+            html = view.section_html(section, heading=False, render_row=self._row)
+            pane = self._panes.get(key)
+            if pane is None:
+                css = "repro-nb-" + key.lower().replace(" ", "-")
+                self._panes[key] = ipywidgets.HTML(value=html, _dom_classes=(css,))
+            else:
+                pane.value = html
+            self._shown[key] = section
+            changed = True
+        return changed
+
+    def _children(self, found: list[Section]) -> tuple[Any, ...]:
+        return tuple(self._panes[section_key(title)] for title, _, _ in found)
 
     def _row(self, row: Sequence[str]) -> str:
         key = tuple(row)
