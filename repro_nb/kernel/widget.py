@@ -145,11 +145,18 @@ class Dashboard:
         found = dashboard_sections(record, recorder.cells)
         changed = self._update_panes(found)
         children = self._children(found)
-        if tuple(self.tabs.children) != children:
-            self.tabs.children = children
-            changed = True
         titles = tuple(title for title, _, _ in found)
-        if tuple(self.tabs.titles) != titles:
+        if tuple(self.tabs.children) != children:
+            # a tab that appears (Results) must not move the reader to another tab
+            before = self.tabs.selected_index
+            selected = self.tabs.children[before] if before is not None and before < len(self.tabs.children) else None
+            with self.tabs.hold_sync():
+                self.tabs.children = children
+                self.tabs.titles = titles
+                if selected in children:
+                    self.tabs.selected_index = children.index(selected)
+            changed = True
+        elif tuple(self.tabs.titles) != titles:
             self.tabs.titles = titles
         header = header_html(record)
         if self.header.value != header:

@@ -232,6 +232,17 @@ def test_a_results_tab_appears_when_the_record_has_results(recorder: Any) -> Non
     assert "accuracy" in pane and "0.93" in pane and "array 2×2" in pane
 
 
+def test_a_new_tab_leaves_the_reader_on_the_tab_they_read(recorder: Any) -> None:
+    from repro_nb.kernel import widget
+
+    record = dict(recorder.notebook_record())
+    dashboard = widget.Dashboard(recorder, record)
+    packages = dashboard.pane("Packages")
+    dashboard.tabs.selected_index = list(dashboard.tabs.children).index(packages)
+    dashboard.refresh({**record, "results": [{"name": "loss", "value": 0.25}]})
+    assert dashboard.tabs.children[dashboard.tabs.selected_index] is packages
+
+
 def test_freezing_stops_the_updates(recorder: Any) -> None:
     from repro_nb.kernel import widget
 
