@@ -223,7 +223,8 @@ class _Live:
     """The recorder's listener that keeps its dashboards up to date (one per recorder)."""
 
     def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
+        # weakly: the recorder holds this listener, and this is the value of its key in _LIVE
+        self._recorder = weakref.ref(recorder)
         self.dashboards: weakref.WeakSet[Dashboard] = weakref.WeakSet()
         recorder.listeners.append(self.cell_ended)
 
@@ -239,9 +240,10 @@ class _Live:
         if len(live) != len(self.dashboards):
             for gone in [d for d in self.dashboards if not d.live]:
                 self.dashboards.discard(gone)
-        if not live:
+        recorder = self._recorder()
+        if not live or recorder is None:
             return
-        record = self.recorder.notebook_record()  # once, for every dashboard
+        record = recorder.notebook_record()  # once, for every dashboard
         for dashboard in live:
             try:
                 dashboard.refresh(record)
@@ -251,12 +253,14 @@ class _Live:
 
     def close(self) -> None:
         """``%unload_ext``: stop listening, freeze every dashboard."""
-        if self.cell_ended in self.recorder.listeners:
-            self.recorder.listeners.remove(self.cell_ended)
+        recorder = self._recorder()
+        if recorder is not None:
+            if self.cell_ended in recorder.listeners:
+                recorder.listeners.remove(self.cell_ended)
+            _LIVE.pop(recorder, None)
         for dashboard in list(self.dashboards):
             dashboard.freeze("recording stopped (%unload_ext)")
         self.dashboards.clear()
-        _LIVE.pop(self.recorder, None)
 
 
 _LIVE: weakref.WeakKeyDictionary[Recorder, _Live] = weakref.WeakKeyDictionary()
