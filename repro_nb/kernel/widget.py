@@ -40,7 +40,7 @@ WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 #: How many dashboards of one recorder follow the session; showing another freezes the oldest.
 MAX_LIVE = 4
 #: Cell executions the Cells tab lists, the latest first (every cell re-renders and sends that tab).
-CELLS_SHOWN = 30
+CELLS_SHOWN = 20
 
 #: Rendered table rows a dashboard keeps (then it starts again).
 _ROWS_CACHED = 4096
@@ -62,7 +62,10 @@ def dashboard_sections(record: Mapping[str, Any], cells: Sequence[Mapping[str, A
     found = sections(record)
     if record.get("results") and not any(section_key(title) == "Results" for title, _, _ in found):
         found.insert(1, _results_section(record["results"]))
-    found.insert(1, cells_section(cells, CELLS_SHOWN))
+    _, headers, rows = cells_section(cells, CELLS_SHOWN)
+    # no count in this title: the header line has it, and a title that changed every
+    # cell would cost every cell a message to the frontend
+    found.insert(1, ("Cells", headers, rows))
     return found
 
 

@@ -121,6 +121,10 @@ def test_the_dashboard_follows_the_next_cells(kernel_factory: KernelFactory) -> 
     assert updated_values(quiet, warnings) == []
     assert updated_values(quiet, pane_of(models, "environment")) == []
     assert any(f"[{quiet.reply['execution_count']}]" in v for v in updated_values(quiet, cells))
+    # the header line and the Cells pane: two messages, however many tabs there are
+    assert sorted(m["content"]["comm_id"] for m in quiet.messages if m["msg_type"] == "comm_msg") == sorted(
+        [header, cells]
+    )
 
 
 def test_repro_html_forces_the_static_view(kernel: KernelSession) -> None:
