@@ -7,7 +7,7 @@ needs first: warnings, then seeds, data, packages, environment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .text import short_hash
@@ -119,3 +119,28 @@ def to_text(record: Mapping[str, Any]) -> str:
         for row in rows:
             lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
     return "\n".join(lines)
+
+
+def cells_section(cells: Sequence[Mapping[str, Any]], limit: int = 100) -> Section:
+    """The executions of cells, latest first (the last ``limit`` of them), one row each.
+
+    Not one of :func:`sections`: a notebook's record holds no cells (each cell's part
+    lives in the cell); the live dashboard (``%repro`` with ipywidgets) shows the
+    session's executions as they happen.
+    """
+    rows: list[list[str]] = []
+    for cell in reversed(cells[-limit:] if limit else []):
+        error = cell.get("error") or {}
+        rows.append(
+            [
+                _where(cell),
+                cell.get("cell_id") or cell.get("editor_uri") or "",
+                f"{cell.get('duration_s', 0.0):.3f} s",
+                ", ".join(i["module"] for i in cell.get("imports", [])),
+                str(len(cell.get("reads", [])) + len(cell.get("writes", []))),
+                str(len(cell.get("warnings", []))),
+                f"{error.get('ename', '')}: {error.get('evalue', '')}" if error else "",
+            ]
+        )
+    title = f"Cells ({len(cells)})" if len(cells) <= limit else f"Cells ({len(cells)}, the last {limit} shown)"
+    return title, ["cell", "id", "duration", "imports", "files", "warnings", "error"], rows

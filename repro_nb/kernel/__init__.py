@@ -2,7 +2,8 @@
 
 - :mod:`.extension` — ``%load_ext repro_nb``: IPython events, the comm, the magics;
   :mod:`.registry` — which recorder each shell has; :mod:`.magics` — ``%repro_seed`` &c.;
-  :mod:`.view` — ``%repro``'s view; :mod:`.channel` — the comm to the frontend;
+  :mod:`.view` — ``%repro``'s static view; :mod:`.widget` — its live dashboard (ipywidgets,
+  imported only by ``%repro``); :mod:`.channel` — the comm to the frontend;
 - :mod:`.recorder` — what each cell depended on, from the parts below; :mod:`.config` —
   its options (``%config ReproNB.…``);
 - :mod:`.fileaccess` (with its audit hook in C, ``_audit.c``) — files opened;

@@ -41,7 +41,7 @@ def load_ipython_extension(ip: Any) -> None:
     channel = CommChannel(recorder)
     channel.register()
     _register_magics(ip)
-    registry.add(ip, registry.Loaded(recorder, channel, pre_run_cell, post_run_cell))
+    registry.add(ip, registry.Loaded(recorder, channel, pre_run_cell, post_run_cell, []))
 
 
 def _warn_about_shadows(recorder: Recorder) -> None:
@@ -106,6 +106,11 @@ def unload_ipython_extension(ip: Any) -> None:
         return
     ip.events.unregister("pre_run_cell", loaded.pre)
     ip.events.unregister("post_run_cell", loaded.post)
+    for cleanup in loaded.cleanups:
+        try:
+            cleanup()
+        except Exception:  # noqa: BLE001, S110 - a view that cannot be frozen must not keep recording on
+            pass
     loaded.channel.close()
     loaded.recorder.close()
     if loaded.recorder.config in ip.configurables:

@@ -5,7 +5,8 @@ user mistakes raise ``UsageError`` (shown as a one-line message, not a traceback
 
 ``%load_ext repro_nb`` declares them lazily where IPython can (``register_lazy``): this
 module, its argument parsers and the HTML renderer are imported the first time one of
-them is used, not in every recorded kernel.
+them is used, not in every recorded kernel; ipywidgets and the dashboard (:mod:`.widget`)
+only when ``%repro`` shows one.
 """
 
 from __future__ import annotations
@@ -99,9 +100,15 @@ class ReproMagics(Magics):
 
     @magic_arguments()
     @argument("--json", action="store_true", help="print the raw record as JSON")
+    @argument("--html", action="store_true", help="show the static HTML view, even where ipywidgets is installed")
     @line_magic
     def repro(self, line: str) -> None:
-        """Show the record so far: warnings first, then seeds, data, packages, environment."""
+        """Show the record so far: warnings first, then seeds, data, packages, environment.
+
+        With ipywidgets installed (``pip install repro-nb[widgets]``) and a kernel, a live
+        dashboard that follows the session; the display carries the static HTML and text
+        views too, for frontends that do not render widgets.
+        """
         recorder = self._recorder()
         args = parse_argstring(self.repro, line)
         recorder.warnings.extend(recorder.check_pins())
@@ -109,7 +116,23 @@ class ReproMagics(Magics):
         if args.json:
             print(json.dumps(record, indent=1))
             return
+        if not args.html and self._widgets_available():
+            from . import widget
+
+            dashboard = widget.show(recorder, self.shell, record)
+            display(dashboard.mimebundle(record), raw=True)
+            return
         display({"text/plain": view.to_text(record), "text/html": view.to_html(record)}, raw=True)
+
+    def _widgets_available(self) -> bool:
+        """A kernel (widgets talk over its comms) and an importable ipywidgets (imported here, lazily)."""
+        if getattr(self.shell, "kernel", None) is None:
+            return False  # a terminal IPython: no frontend renders a widget
+        try:
+            import ipywidgets  # noqa: F401
+        except ImportError:
+            return False
+        return True
 
     @magic_arguments()
     @argument(

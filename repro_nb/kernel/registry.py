@@ -7,6 +7,7 @@ here. Neither of those two modules imports the other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .channel import CommChannel
@@ -20,6 +21,8 @@ class Loaded(NamedTuple):
     channel: CommChannel
     pre: Any
     post: Any
+    #: what else to take down at ``%unload_ext`` (the live ``%repro`` dashboards), see :func:`at_unload`
+    cleanups: list[Callable[[], None]]
 
 
 _LOADED: dict[int, Loaded] = {}
@@ -31,6 +34,15 @@ def add(ip: Any, loaded: Loaded) -> None:
 
 def pop(ip: Any) -> Loaded | None:
     return _LOADED.pop(id(ip), None)
+
+
+def at_unload(ip: Any, cleanup: Callable[[], None]) -> None:
+    """Call ``cleanup`` when ``%unload_ext repro_nb`` runs in ``ip`` (now, if nothing is loaded)."""
+    loaded = _LOADED.get(id(ip))
+    if loaded is None:
+        cleanup()
+    else:
+        loaded.cleanups.append(cleanup)
 
 
 def is_loaded(ip: Any) -> bool:
