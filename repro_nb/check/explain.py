@@ -32,6 +32,7 @@ from .causes.failures import error_gone_cause, failure_causes
 from .causes.model import CONFIDENCE_RANK, Cause
 from .causes.order import order_causes, rerun_causes
 from .causes.randomness import hash_order_causes, randomness_causes
+from .causes.shell import shell_causes
 from .causes.signatures import signature_causes
 from .causes.tracebacks import traceback_edit_causes
 from .evidence import Evidence
@@ -67,6 +68,7 @@ def explain_cell(
     causes.extend(module_causes(index, evidence))
     causes.extend(env_var_causes(index, evidence))
     causes.extend(signature_causes(index, stored_cell, actual_cell, evidence))
+    causes.extend(shell_causes(index, stored_cell))
     # A module the failure names as missing, or a package a signature names, is already
     # explained; its package drift would say the same thing twice.
     explained = {c.details.get("distribution") for c in causes if c.kind == "package-missing"} | {

@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
-from repro_nb.check.causes import signatures
+from repro_nb.check.causes import shell, signatures
 from repro_nb.check.causes.tracebacks import traceback_edit_causes
+from repro_nb.check.evidence import Evidence
 from repro_nb.check.pipeline import check_notebook
 from repro_nb.check.run import run_notebook
 from repro_nb.format.files import write_notebook
@@ -140,10 +141,44 @@ def test_without_a_record_the_outputs_name_the_versions(tmp_path: Path) -> None:
         "figure": "matplotlib-default-figure-size",
         "append": "pandas2-append",
         "scalar": "numpy2-scalar-repr",
+        "help": "python37-builtin-help",
+        "array": "numpy114-array-print",
+        "table": "pandas023-html-style",
+        "shell": None,
     }
-    assert statuses(result) == {"figure": "drifted", "append": "failed", "scalar": "drifted"}
+    assert statuses(result) == {name: "drifted" for name in cells if name != "append"} | {"append": "failed"}
     assert all(cells[name].causes[0].confidence == "medium" for name in cells), "no record: medium"
+    [shell] = cells["shell"].causes
+    assert (shell.kind, shell.category) == ("environment", "environment")
+    assert shell.details == {"field": "shell command", "command": "echo made on another machine"}
+    assert shell.message.startswith("the cell runs the shell command `echo made on another machine`")
     assert result.verdict == "failed"
+
+
+@pytest.mark.parametrize(
+    ("source", "command"),
+    [
+        ("!ls *Python*.ipynb", "ls *Python*.ipynb"),
+        ("files = !ls\nprint(files)", "ls"),
+        ("x = 1\n  !!date", "date"),
+        ("%sx uname -a", "uname -a"),
+        ("%%bash\n\necho hi\n", "echo hi"),
+        ("print('!ls')", None),
+        ("a != b", None),
+    ],
+)
+def test_the_shell_command_a_cell_runs(source: str, command: str | None) -> None:
+    assert shell.shell_command(source) == command
+
+
+def test_a_text_column_of_pandas_3_is_named_by_its_dtype() -> None:
+    stored = {
+        "outputs": [{"output_type": "execute_result", "data": {"text/plain": "0    A\nName: label, dtype: object"}}]
+    }
+    actual = {"outputs": [{"output_type": "execute_result", "data": {"text/plain": "0    A\nName: label, dtype: str"}}]}
+    evidence = Evidence([stored], None, None, [], [], [], executed_cells=[actual])
+    [cause] = signatures.signature_causes(0, stored, actual, evidence)
+    assert cause.details == {"signature": "pandas3-str-dtype", "package": "pandas", "boundary": "3.0"}
 
 
 def test_counts_that_skip_say_a_cell_was_re_run_by_hand(tmp_path: Path) -> None:

@@ -649,6 +649,44 @@ def old_versions_no_record() -> dict[str, Any]:
                 2,
             ),
             code("scalar", "import numpy as np\nprint([np.float64(0.5)])", [stream("[0.5]\n")], 3),
+            code(
+                "help",
+                "help(sum)",
+                [
+                    stream(
+                        "Help on built-in function sum in module builtins:\n\nsum(...)\n"
+                        "    sum(iterable[, start]) -> value\n    \n"
+                        "    Return the sum of an iterable of numbers (NOT strings) plus the value\n"
+                        "    of parameter 'start' (which defaults to 0).  When the iterable is\n"
+                        "    empty, return start.\n\n"
+                    )
+                ],
+                4,
+            ),
+            code(
+                "array",
+                "import numpy as np\nnp.array([16.116844, -1.116844, -1.3e-15])",
+                [result(5, {"text/plain": "array([  1.61168440e+01,  -1.11684400e+00,  -1.30000000e-15])"})],
+                5,
+            ),
+            code(
+                "table",
+                "import pandas as pd\npd.DataFrame({'a': [1]})",
+                [
+                    result(
+                        6,
+                        {
+                            "text/plain": "   a\n0  1",
+                            "text/html": '<div>\n<table border="1" class="dataframe">\n  <thead>\n'
+                            '    <tr style="text-align: right;">\n      <th></th>\n      <th>a</th>\n'
+                            "    </tr>\n  </thead>\n  <tbody>\n    <tr>\n      <th>0</th>\n"
+                            "      <td>1</td>\n    </tr>\n  </tbody>\n</table>\n</div>",
+                        },
+                    )
+                ],
+                6,
+            ),
+            code("shell", "!echo made on another machine", [stream("made on the author's machine\n")], 7),
         ]
     )
 

@@ -94,9 +94,10 @@ def signature_causes(
     for signature in signatures if signatures is not None else known_signatures():
         if signature.matches(error, actual, stored):
             causes.append(_cause(index, signature, error, evidence.packages))
-    ordered = _dict_order_cause(index, stored_cell, actual_cell)
-    if ordered is not None:
-        causes.append(ordered)
+    for rule in (_dict_order_cause, _legacy_array_print_cause):
+        found = rule(index, stored_cell, actual_cell)
+        if found is not None:
+            causes.append(found)
     return causes
 
 
@@ -122,17 +123,21 @@ def _cause(index: int, signature: Signature, error: str | None, packages: Sequen
 
 
 def output_text(cell: Mapping[str, Any] | None) -> str:
-    """A cell's text outputs as one string: streams, and text/plain of displays and results."""
+    """A cell's text outputs as one string: streams, and text/plain of displays and results,
+    then their text/html (where a table's markup is what changed)."""
     if cell is None:
         return ""
-    parts = []
+    parts, html = [], []
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "stream":
             parts.append(_text(output.get("text", "")))
         elif kind in ("execute_result", "display_data"):
-            parts.append(_text((output.get("data") or {}).get("text/plain", "")))
-    return "\n".join(parts)
+            data = output.get("data") or {}
+            parts.append(_text(data.get("text/plain", "")))
+            if "text/html" in data:
+                html.append(_text(data["text/html"]))
+    return "\n".join(parts + html)
 
 
 def error_line(cell: Mapping[str, Any] | None) -> str | None:
@@ -177,6 +182,45 @@ def _dict_order_cause(
         {"signature": "ipython-dict-order", "package": "ipython", "boundary": "6.3"},
         ("the stored result lists the keys sorted", "the re-run lists the same items in another order"),
     )
+
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|nan|inf", re.IGNORECASE)
+#: NumPy < 1.14 kept a space for the sign of every number: ``array([  1.5,  -2. ])``.
+_LEGACY_PADDING = re.compile(r"(?:\[|,) {2}-?\d")
+
+
+def _legacy_array_print_cause(
+    index: int, stored_cell: Mapping[str, Any], actual_cell: Mapping[str, Any] | None
+) -> Cause | None:
+    """An array printed with NumPy < 1.14's padding, now without it: NumPy 1.14's change.
+
+    The same array (the same brackets and commas, numbers in the same places) whose
+    spacing differs, and whose stored form keeps the sign's space, is what NumPy 1.14's
+    new printing did to every stored array: a change of format, whatever the digits.
+    """
+    stored = output_text(stored_cell)
+    actual = output_text(actual_cell)
+    if "array(" not in stored or "array(" not in actual or not _LEGACY_PADDING.search(stored):
+        return None
+    if _shape(stored) != _shape(actual) or _spacing(stored) == _spacing(actual):
+        return None
+    return Cause(
+        "version-signature",
+        "NumPy 1.14 changed how arrays print (no space kept for the sign of positive numbers); the stored output "
+        "was made with NumPy < 1.14",
+        "medium",
+        index,
+        {"signature": "numpy114-array-print", "package": "numpy", "boundary": "1.14"},
+        ("the stored array keeps a space for each number's sign", "the re-run prints the same array without it"),
+    )
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\s+", "", _NUMBER.sub("N", text))
+
+
+def _spacing(text: str) -> list[int]:
+    return [len(run) for run in re.findall(r" +", text)]
 
 
 def _result_text(cell: Mapping[str, Any] | None) -> str:
