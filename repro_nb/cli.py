@@ -428,13 +428,7 @@ def _env_parser(sub: Any) -> None:
         help="requirements.txt (default), PEP 751 pylock.toml, or conda environment.yml",
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
-    export.add_argument(
-        "--from",
-        dest="source",
-        choices=["auto", "recorded", "inferred"],
-        default="auto",
-        help="the record's versions, or inferred from the code (default: the record when there is one)",
-    )
+    _env_from_arg(export)
     export.add_argument(
         "--as-of",
         metavar="DATE",
@@ -447,13 +441,7 @@ def _env_parser(sub: Any) -> None:
     restore.add_argument(
         "directory", nargs="?", metavar="DIR", help="where (default: a cache directory named by the lock's hash)"
     )
-    restore.add_argument(
-        "--from",
-        dest="source",
-        choices=["auto", "recorded", "inferred"],
-        default="auto",
-        help="the record's versions, or inferred from the code",
-    )
+    _env_from_arg(restore)
     restore.add_argument(
         "--no-register",
         action="store_true",
@@ -540,6 +528,16 @@ def _attributed(args: argparse.Namespace, results: list[Any], options: Any) -> l
 
 
 # ------------------------------------------------------------------ at scale (docs/scale.md)
+
+
+def _env_from_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="source",
+        choices=["auto", "recorded", "inferred"],
+        default="auto",
+        help="the record's versions, or inferred from the code (default: the record when there is one)",
+    )
 
 
 def _scale_args(check: argparse.ArgumentParser) -> None:

@@ -307,6 +307,20 @@ def case(name: str, dest: Path) -> Path:
     return target
 
 
+def recorded_case(name: str, dest: Path) -> Path:
+    """Fixture notebook ``name`` run and recorded by repro-nb's engine in ``dest``, beside its
+    files, as ``dest/recorded.ipynb`` (the copy that ran is removed)."""
+    from repro_nb.check.run import run_notebook
+    from repro_nb.format.files import write_notebook
+
+    source = case(name, dest)
+    run = run_notebook(str(source))
+    assert run.ok, run.failure
+    write_notebook(run.nb, dest / "recorded.ipynb")
+    source.unlink()
+    return dest / "recorded.ipynb"
+
+
 def cells_by_id(result: Any) -> dict[str, Any]:
     """A check result's cells by their ids."""
     return {c.cell_id: c for c in result.cells if c.cell_id}

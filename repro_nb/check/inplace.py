@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotebookBusyError, NotebookChangedError, NotebookReadError
-from ..format.files import atomic_write_text, parse_notebook
+from ..errors import NotebookBusyError, NotebookChangedError
+from ..format.files import atomic_write_text, parse_notebook, read_errors
 
 if TYPE_CHECKING:
     import nbformat
@@ -91,14 +91,8 @@ class RunTarget:
 
             target.notebook = read_notebook(notebook_path)
             return target
-        try:
+        with read_errors(notebook_path):
             target._fd = os.open(notebook_path, os.O_RDONLY)
-        except FileNotFoundError as exc:
-            raise NotebookReadError(notebook_path, "no such file") from exc
-        except IsADirectoryError as exc:
-            raise NotebookReadError(notebook_path, "is a directory") from exc
-        except OSError as exc:
-            raise NotebookReadError(notebook_path, exc.strerror or str(exc)) from exc
         try:
             target._lock()
             data, target._snapshot = _read_fd(target._fd)

@@ -9,10 +9,11 @@ removed by the next write of the same file (:mod:`.stale`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,18 +77,24 @@ def atomic_write_json(path: str | os.PathLike[str], data: Any) -> None:
 def read_notebook(path: str | os.PathLike[str]) -> nbformat.NotebookNode:
     """Read a notebook as nbformat 4, with a specific error for every way it can fail."""
     p = str(path)
-    try:
-        with open(p, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError as exc:
-        raise NotebookReadError(p, "no such file") from exc
-    except IsADirectoryError as exc:
-        raise NotebookReadError(p, "is a directory") from exc
-    except UnicodeDecodeError as exc:
-        raise NotebookReadError(p, "not UTF-8 text") from exc
-    except OSError as exc:
-        raise NotebookReadError(p, exc.strerror or str(exc)) from exc
+    with read_errors(p), open(p, encoding="utf-8") as handle:
+        text = handle.read()
     return parse_notebook(text, p)
+
+
+@contextlib.contextmanager
+def read_errors(path: str) -> Iterator[None]:
+    """Opening or reading ``path`` as a notebook: each way it fails as a :class:`NotebookReadError`."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        raise NotebookReadError(path, "no such file") from exc
+    except IsADirectoryError as exc:
+        raise NotebookReadError(path, "is a directory") from exc
+    except UnicodeDecodeError as exc:
+        raise NotebookReadError(path, "not UTF-8 text") from exc
+    except OSError as exc:
+        raise NotebookReadError(path, exc.strerror or str(exc)) from exc
 
 
 def parse_notebook(content: str | bytes, path: str) -> nbformat.NotebookNode:

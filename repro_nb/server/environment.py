@@ -13,16 +13,8 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import Literal
 
-ExportFormat = Literal["requirements", "pylock", "conda"]
-
-#: The file name the panel offers for each format, after the notebook's name.
-SUFFIXES: dict[str, str] = {
-    "requirements": "requirements.txt",
-    "pylock": "pylock.toml",
-    "conda": "environment.yml",
-}
+from ..format.env_files import FILENAMES
 
 #: An export resolves with uv at most; a hung index must not hold a request forever.
 _TIMEOUT_S = 300
@@ -40,13 +32,13 @@ def filename_for(api_path: str, fmt: str) -> str:
     stem = os.path.splitext(api_path.rsplit("/", 1)[-1])[0] or "notebook"
     if fmt == "pylock":
         return f"pylock.{stem}.toml"
-    return f"{stem}-{SUFFIXES[fmt]}"
+    return f"{stem}-{FILENAMES[fmt]}"
 
 
 async def export_environment(root_dir: str, api_path: str, fmt: str, python: str = sys.executable) -> str:
     """The exported file's text; :class:`ExportFailed` with the checker's one-line error."""
     workdir = tempfile.mkdtemp(prefix="repro-nb-export-")
-    output = os.path.join(workdir, SUFFIXES[fmt])
+    output = os.path.join(workdir, FILENAMES[fmt])
     argv = [python, "-m", "repro_nb.cli", "env", "export", "--format", fmt, "-o", output, "--"]
     try:
         process = await asyncio.create_subprocess_exec(

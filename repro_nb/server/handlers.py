@@ -248,11 +248,12 @@ class EnvironmentHandler(ReproHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        from .environment import SUFFIXES, ExportFailed, export_environment, filename_for
+        from ..format.env_files import FILENAMES
+        from .environment import ExportFailed, export_environment, filename_for
 
         fmt = self.get_query_argument("format", "requirements")
-        if fmt not in SUFFIXES:
-            raise ApiError(400, "bad-request", f"format must be one of {', '.join(SUFFIXES)}")
+        if fmt not in FILENAMES:
+            raise ApiError(400, "bad-request", f"format must be one of {', '.join(FILENAMES)}")
         location = self.notebook(self.get_query_argument("path", None))
         try:
             content = await export_environment(self.root_dir, location.api_path, fmt)

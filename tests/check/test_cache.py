@@ -26,14 +26,12 @@ from repro_nb.check.fingerprint import Fingerprinter, environment_facts
 from repro_nb.check.options import CheckOptions
 from repro_nb.check.results import CellResult, NotebookResult
 from repro_nb.check.revive import result_from_json
-from repro_nb.check.run import run_notebook
 from repro_nb.cli import main
 from repro_nb.compare import CompareOptions, Tolerance
 from repro_nb.format.cache_entry import read_entry
-from repro_nb.format.files import write_notebook
 from repro_nb.format.report import plain
 
-from support import FILES, case
+from support import FILES, recorded_case
 
 OPTIONS = CheckOptions()
 
@@ -41,13 +39,7 @@ OPTIONS = CheckOptions()
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``recorded_dependencies`` run and recorded by repro-nb's engine, beside its files."""
-    directory = tmp_path_factory.mktemp("recorded")
-    source = case("recorded_dependencies.ipynb", directory)
-    run = run_notebook(str(source))
-    assert run.ok, run.failure
-    write_notebook(run.nb, directory / "recorded.ipynb")
-    source.unlink()
-    return directory / "recorded.ipynb"
+    return recorded_case("recorded_dependencies.ipynb", tmp_path_factory.mktemp("recorded"))
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from repro_nb.compare import CompareOptions, Tolerance
 from repro_nb.compare.normalize import NormalizerSet
 from repro_nb.format.files import write_notebook
 
-from support import FILES, NOTEBOOKS, case, cells_by_id, kinds, statuses
+from support import FILES, NOTEBOOKS, case, cells_by_id, kinds, recorded_case, statuses
 
 CASES = FILES
 
@@ -181,13 +181,7 @@ def test_every_nbformat_4_minor_reproduces(minor: int, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``recorded_dependencies`` executed and recorded by repro-nb's engine, with its files."""
-    directory = tmp_path_factory.mktemp("recorded")
-    source = case("recorded_dependencies.ipynb", directory)
-    run = run_notebook(str(source))
-    assert run.ok, run.failure
-    write_notebook(run.nb, directory / "recorded.ipynb")
-    source.unlink()
-    return directory / "recorded.ipynb"
+    return recorded_case("recorded_dependencies.ipynb", tmp_path_factory.mktemp("recorded"))
 
 
 Edit = Callable[[dict[str, Any]], None]

@@ -20,6 +20,7 @@ from typing import Literal
 from packaging.requirements import Requirement
 
 from ...errors import EnvironmentRestoreError, ReproError
+from ...format.env_files import ExportFormat
 from ...format.files import read_notebook
 from ...format.record import read_record
 from .infer import infer_requirements, notebook_date, parse_date
@@ -27,14 +28,6 @@ from .spec import EnvSpec, Pin, local_python, minor_of, normalize_name
 from .uv import UvError, compile_requirements
 
 EnvSource = Literal["auto", "recorded", "inferred"]
-ExportFormat = Literal["requirements", "pylock", "conda"]
-
-#: The file name each format is usually saved under.
-FILENAMES: dict[ExportFormat, str] = {
-    "requirements": "requirements.txt",
-    "pylock": "pylock.toml",
-    "conda": "environment.yml",
-}
 
 #: Resolving more often than this drops unknown projects one by one; then it gives up.
 _MAX_DROPS = 10
