@@ -57,7 +57,7 @@ def test_the_drifted_view_holds_only_drifted_cells(planted: NotebookResult) -> N
     view = diff_view(planted, CompareOptions())
     assert view is not None
     assert [c.index for c in view.cells] == [3, 4]
-    assert [c.label for c in view.cells][0].startswith("[3] print(f'accuracy")
+    assert view.cells[0].label.startswith("[3] print(f'accuracy")
     sources = [c["source"] for c in view.base["cells"]]
     assert not any("hello" in s for s in sources), "an undrifted cell is not shown"
     assert _changed_cells(view.diff) == [0, 1]
