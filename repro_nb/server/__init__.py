@@ -20,7 +20,9 @@ from traitlets import Float, Int
 
 from .._version import __version__
 from .checks import CheckManager
+from .executed import CheckArtifacts
 from .handlers import CHECKS_SETTING, default_handlers
+from .views import view_handlers
 
 __all__ = ["ReproNBServer", "_jupyter_server_extension_points"]
 
@@ -50,15 +52,19 @@ class ReproNBServer(ExtensionApp):
             keep_finished=self.keep_finished,
             cancel_grace=self.cancel_grace,
             log=self.log,
+            artifacts=CheckArtifacts(),
         )
         self.settings[CHECKS_SETTING] = self.checks
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(default_handlers)
+        self.handlers.extend(view_handlers)
 
     async def stop_extension(self) -> None:
         if self.checks is not None:
             await self.checks.shutdown()
+            if self.checks.artifacts is not None:
+                self.checks.artifacts.close()
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:

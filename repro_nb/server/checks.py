@@ -49,6 +49,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..errors import ReproError
+from .executed import CheckArtifacts
 
 __all__ = ["AlreadyRunning", "Check", "CheckManager", "NotRunning", "UnknownCheck"]
 
@@ -94,6 +95,8 @@ class Check:
     """Temporary directory of the running checker (report, runtime files); removed at the end."""
     attribute: bool = False
     """``check --attribute``: prove environment causes by re-running in the restored environment."""
+    tolerance: dict[str, float] = field(default_factory=dict)
+    """``rtol`` / ``atol`` the panel's settings ask for (``--rtol``, ``--atol``); the checker's own otherwise."""
 
     @property
     def running(self) -> bool:
@@ -143,12 +146,15 @@ class CheckManager:
         cancel_grace: float = 3.0,
         python: str = sys.executable,
         log: logging.Logger | None = None,
+        artifacts: CheckArtifacts | None = None,
     ) -> None:
         self.root_dir = root_dir
         self.keep_finished = keep_finished
         self.cancel_grace = cancel_grace
         self.python = python
         self.log = log or logging.getLogger(__name__)
+        #: the re-run notebooks and reports of finished checks (:mod:`.executed`)
+        self.artifacts = artifacts
         self._checks: dict[str, Check] = {}  # in start order
         self._finished: deque[str] = deque()  # ids, in finish order
 
@@ -169,7 +175,15 @@ class CheckManager:
 
     # -- life cycle ---------------------------------------------------------------
 
-    def start(self, path: str, real_path: str, *, timeout: float | None = None, attribute: bool = False) -> Check:
+    def start(
+        self,
+        path: str,
+        real_path: str,
+        *,
+        timeout: float | None = None,
+        attribute: bool = False,
+        tolerance: dict[str, float] | None = None,
+    ) -> Check:
         """Register a check of a saved notebook and start it in the background.
 
         Synchronous up to the registration, so two requests for one notebook cannot
@@ -178,7 +192,9 @@ class CheckManager:
         running = self.running_for(real_path)
         if running is not None:
             raise AlreadyRunning(running)
-        check = Check(id=uuid.uuid4().hex, path=path, real_path=real_path, attribute=attribute)
+        check = Check(
+            id=uuid.uuid4().hex, path=path, real_path=real_path, attribute=attribute, tolerance=dict(tolerance or {})
+        )
         self._checks[check.id] = check
         check.task = asyncio.create_task(self._supervise(check, timeout))
         return check
@@ -212,6 +228,11 @@ class CheckManager:
             argv += ["--timeout", repr(float(timeout))]
         if check.attribute:
             argv.append("--attribute")
+        for name in ("rtol", "atol"):
+            if name in check.tolerance:
+                argv += [f"--{name}", repr(float(check.tolerance[name]))]
+        if self.artifacts is not None:
+            argv += self.artifacts.arguments(os.path.dirname(report))
         # "--": a notebook named "-x.ipynb" is not an option
         return [*argv, "--", os.path.join(*check.path.split("/"))]
 
@@ -261,6 +282,8 @@ class CheckManager:
             return
         result = await asyncio.to_thread(self._read_result, report, check.path)
         if result is not None:
+            if self.artifacts is not None:
+                await asyncio.to_thread(self.artifacts.keep, check.id, workdir)
             self._finish(check, "done", result=result)
         else:
             self._finish(check, "failed", error=self._failure_message(check, returncode))
@@ -334,7 +357,10 @@ class CheckManager:
         self.log.info("repro-nb: check %s of %s %s%s", check.id, check.path, state, f": {error}" if error else "")
         self._finished.append(check.id)
         while len(self._finished) > self.keep_finished:
-            self._checks.pop(self._finished.popleft(), None)
+            dropped = self._finished.popleft()
+            self._checks.pop(dropped, None)
+            if self.artifacts is not None:
+                self.artifacts.drop(dropped)
 
     # -- killing ------------------------------------------------------------------
 

@@ -136,10 +136,15 @@ class ChecksHandler(ReproHandler):
         if not isinstance(body, dict):
             raise ApiError(400, "bad-request", 'the request body must be a JSON object: {"path": …}')
         timeout = _timeout(body.get("timeout"))
+        tolerance = _tolerance(body)
         location = self.notebook(body.get("path"))
         try:
             check = self.checks.start(
-                location.api_path, location.real_path, timeout=timeout, attribute=body.get("attribute") is True
+                location.api_path,
+                location.real_path,
+                timeout=timeout,
+                attribute=body.get("attribute") is True,
+                tolerance=tolerance,
             )
         except AlreadyRunning as exc:
             raise ApiError(409, "already-running", str(exc), check=exc.check.to_json()) from None
@@ -154,6 +159,19 @@ def _timeout(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise ApiError(400, "bad-request", "timeout must be a positive number of seconds")
     return float(value)
+
+
+def _tolerance(body: dict[str, Any]) -> dict[str, float]:
+    """``rtol`` / ``atol`` of the request (the panel's settings): non-negative numbers."""
+    found: dict[str, float] = {}
+    for name in ("rtol", "atol"):
+        value = body.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ApiError(400, "bad-request", f"{name} must be a non-negative number")
+        found[name] = float(value)
+    return found
 
 
 class CheckHandler(ReproHandler):
