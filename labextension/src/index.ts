@@ -210,6 +210,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // ------------------------------------------------------------------ settings
     const applySettings = (next: IReproSettings) => {
       settings = next;
+      // what the plugin applies, for the browser tests: the Settings Editor's save reaches
+      // the server before the registry here says the settings changed
+      panel.node.dataset.settings = JSON.stringify(next);
       for (const [notebook, model] of models) {
         model.settings = next;
         const cellMarkers = markers.get(notebook);
