@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import Lab
 from .helpers import PANEL, artifact, open_notebook, save, set_theme, show_panel, wait_kernel_idle, write_notebook
-from support import FILES
+from support import FILES, ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -295,3 +295,16 @@ def test_disabled_check_button_looks_disabled(page: Any, lab: Lab) -> None:
     assert float(disabled) < float(enabled) * 0.7
     lab.api(f"repro-nb/checks/{started['id']}", "DELETE")
     show_panel(page)
+
+
+@pytest.mark.parametrize("name", ["iris_classifier.ipynb", "sales_analysis.ipynb", "classic_mistakes.ipynb"])
+def test_opening_an_example_notebook_changes_nothing(page: Any, lab: Lab, name: str) -> None:
+    """Stored with the kernel's full language_info: the kernel connecting edits no metadata."""
+    (lab.root / "examples").mkdir(exist_ok=True)
+    (lab.root / "examples" / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
+    open_notebook(page, lab, f"examples/{name}")
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.context.model.getMetadata('language_info')?.version"
+    )
+    page.wait_for_timeout(1000)  # what the kernel's info reply and the panel might still write
+    assert not page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
