@@ -102,6 +102,10 @@ def test_causes_are_grouped_by_root(page: Any, lab: Lab) -> None:
     # the confidence is explained where it is shown
     badge = data.locator("summary .jp-repro-nb-confidence")
     assert "Medium confidence" in (badge.get_attribute("title") or "")
+    artifact(page, "panel-groups-light", PANEL)
+    set_theme(page, "dark")
+    artifact(page, "panel-groups-dark", PANEL)
+    set_theme(page, "light")
 
     open_notebook(page, lab, "grouped/unseeded_random_no_record.ipynb")
     _check(page)
