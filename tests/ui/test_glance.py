@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +43,16 @@ def test_nbdime_diff_tab_highlights_drift_and_hides_what_reproduced(page: Any, l
     _check(page)
     assert "2 of 4 cells drifted" in page.inner_text(f"{PANEL} .jp-repro-nb-counts")
     artifact(page, "panel-light", PANEL)
+
+    # "Download report (HTML / JSON)": the checker's reports of this check
+    with page.expect_download() as html:
+        page.click(f"{PANEL} .jp-repro-nb-download-html")
+    assert html.value.suggested_filename.endswith(".html")
+    assert "0.9222" in Path(html.value.path()).read_text()
+    with page.expect_download() as report:
+        page.click(f"{PANEL} .jp-repro-nb-download-json")
+    assert report.value.suggested_filename.endswith(".json")
+    assert "drifted" in json.dumps(json.loads(Path(report.value.path()).read_text()))
 
     page.click(f"{PANEL} .jp-repro-nb-show-diff")
     tab = page.locator(f"{DIFF_TAB}[data-state='ready']")
