@@ -132,7 +132,15 @@ def test_quick_fix_inserts_the_seed_cell(page: Any, lab: Lab) -> None:
     open_notebook(page, lab, "fix.ipynb")
     _check(page)
     fix = page.locator(f"{PANEL} .jp-repro-nb-fix[data-fix='insert-seed']")
-    assert "%repro_seed 42" in fix.inner_text()
+    assert " ".join(fix.inner_text().split()) == "Insert %repro_seed 42 at the top"
+    # in a narrow panel the label wraps inside its button, not past the panel's edge
+    assert fix.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
+    box, panel = fix.bounding_box(), page.locator(PANEL).bounding_box()
+    assert box["x"] >= panel["x"] and box["x"] + box["width"] <= panel["x"] + panel["width"]
+    artifact(page, "panel-fix-light", PANEL)
+    set_theme(page, "dark")
+    artifact(page, "panel-fix-dark", PANEL)
+    set_theme(page, "light")
     before = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.cells.length")
     fix.click()
     page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget.content.model.cells.length === {before + 1}")

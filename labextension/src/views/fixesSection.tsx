@@ -33,9 +33,11 @@ export function FixesSection(props: {
           }
         >
           {fix.kind === 'insert-seed' ? (
-            <>
+            // one inline box: a styled button lays its children out as flex items, which
+            // would drop the spaces around the code
+            <span className="jp-repro-nb-fix-text">
               {trans.__('Insert')} <code>%repro_seed {fix.seed}</code> {trans.__('at the top')}
-            </>
+            </span>
           ) : (
             trans.__('Choose a kernel…')
           )}
