@@ -198,6 +198,7 @@ def test_status_bar_item_settings_and_the_panel_after_reload(page: Any, lab: Lab
     status.wait_for()
     _check(page)
     page.wait_for_function("() => document.querySelector('.jp-repro-nb-status-item').innerText.includes('drifted 2')")
+    artifact(page, "status-bar-light", "#jp-main-statusbar")
     # the status item opens the panel
     page.evaluate("() => window.jupyterapp.shell.collapseRight()")
     page.wait_for_selector(PANEL, state="hidden")
