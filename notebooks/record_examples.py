@@ -50,6 +50,10 @@ def record_replay(name: str) -> None:
         resources={"metadata": {"path": HERE}},
     )
     with client.setup_kernel():
+        # as nbclient's execute() and JupyterLab do: the kernel's full language_info, so
+        # that opening the notebook (the kernel connecting) changes nothing
+        reply = client.wait_for_reply(client.kc.kernel_info())
+        nb.metadata["language_info"] = reply["content"]["language_info"]
         for cell_id in order:
             index = index_of[cell_id]
             client.execute_cell(nb.cells[index], index)

@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--notebook-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     check.add_argument("--sidecar-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     check.add_argument("--config-root", metavar="DIR", help=argparse.SUPPRESS)
+    check.add_argument(
+        "--executed",
+        metavar="DIR",
+        help="keep each re-run notebook in DIR (NAME.ipynb) with the nbdime diff of it against the stored one, "
+        "masks applied (NAME.nbdime.json)",
+    )
     _scale_args(check)
     _compare_args(check)
     _env_check_args(check)
@@ -96,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("expected", metavar="A.ipynb")
     diff.add_argument("actual", metavar="B.ipynb")
     _compare_args(diff)
+    web = diff.add_argument_group("nbdime's web view (--web)")
+    web.add_argument(
+        "--web",
+        action="store_true",
+        help="show the differences in nbdime's web diff (masks applied, only the cells that drifted)",
+    )
+    web.add_argument("--all-cells", action="store_true", help="--web: every cell, not only those that drifted")
+    web.add_argument("--port", type=int, default=0, help="--web: the port to serve on (default: a free one)")
+    web.add_argument("--browser", help="--web: the browser to open (default: the system's; 'none' opens nothing)")
 
     show = sub.add_parser("show", help="print the record stored in a notebook (or its sidecar)")
     show.add_argument("notebook")
@@ -232,6 +247,11 @@ def _check_report_paths(args: argparse.Namespace) -> None:
     for report in (args.json, args.html, args.junit):
         if report:
             _check_writable(report)
+    executed = getattr(args, "executed", None)
+    if executed:
+        if os.path.exists(executed) and not os.path.isdir(executed):
+            raise ReproError(f"--executed {executed}: not a directory")
+        os.makedirs(executed, exist_ok=True)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -264,8 +284,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
 
         results = [check_one(path, options, on_cell_start=cell_started) for path in paths]
-        return _report(args, results)
-    return _report(args, _check_scaled(args, paths, options, settings))
+        return _report(args, results, options.compare)
+    return _report(args, _check_scaled(args, paths, options, settings), options.compare)
 
 
 def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
@@ -294,6 +314,12 @@ def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
 
     options = settings.check_options()
+    if settings.executor_spec().kind != "serial":
+        # c.ReproNBServer.executor: the executor's workers open the notebook by its path,
+        # so only while that path still holds exactly what the server opened and judged
+        if not _same_content(path, content.notebook):
+            raise ReproError(f"{path} changed since the check was requested: check it again")
+        return _report(args, _check_scaled(args, [path], options, settings), options.compare)
     result = check_one(path, options, on_cell_start=cell_started, content=content)
     if args.attribute and result.verdict in ("drifted", "failed"):
         # Attribution re-runs the notebook by its path in a restored environment: only
@@ -302,7 +328,7 @@ def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
             result = _attributed(args, [result], options)[0]
         else:
             _say(f"{path} changed since the check was requested: not re-checked in its restored environment")
-    return _report(args, [result])
+    return _report(args, [result], options.compare)
 
 
 def _same_content(path: str, expected: bytes) -> bool:
@@ -327,11 +353,43 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _check_report_paths(args)
-    result = diff_notebooks(args.expected, args.actual, settings.compare_options())
-    return _report(args, [result])
+    compare = settings.compare_options()
+    result = diff_notebooks(args.expected, args.actual, compare)
+    status = _report(args, [result], compare)
+    if args.web:
+        return _serve_web_diff(args, result, compare) or status
+    return status
 
 
-def _report(args: argparse.Namespace, results: list[Any]) -> int:
+def _serve_web_diff(args: argparse.Namespace, result: Any, compare: Any) -> int:
+    """``diff --web``: nbdime's web app on the prepared pair (:mod:`repro_nb.report.nbdime_diff`)."""
+    import tempfile
+
+    from nbdime.webapp import nbdiffweb
+
+    from .report.nbdime_diff import diff_view, write_pair
+
+    view = diff_view(result, compare, "all" if args.all_cells else "drifted")
+    if view is None:
+        raise ReproError(f"cannot show a web diff: {result.message}")
+    if not view.cells:
+        print("repro-nb: no cell drifted; nothing to show (--all-cells shows every cell)", file=sys.stderr)
+        return EXIT_OK
+    with tempfile.TemporaryDirectory(prefix="repro-nb-diff-") as directory:
+        base, remote = write_pair(directory, view)
+        argv = ["--port", str(args.port), "--workdirectory", directory]
+        if args.browser:
+            argv += ["--browser", "disabled" if args.browser == "none" else args.browser]
+        print(
+            f"repro-nb: nbdime's web diff of {len(view.cells)} cell(s), masks applied; close the page or press Ctrl+C to stop",
+            file=sys.stderr,
+            flush=True,
+        )
+        nbdiffweb.main([*argv, os.path.basename(base), os.path.basename(remote)])
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, results: list[Any], compare: Any = None) -> int:
     from .report import terminal
 
     if getattr(args, "quiet", False):
@@ -345,11 +403,16 @@ def _report(args: argparse.Namespace, results: list[Any]) -> int:
     if args.html:
         from .report.html import write_html
 
-        write_html(args.html, results)
+        write_html(args.html, results, compare=compare)
     if args.junit:
         from .report.junit import write_junit
 
         write_junit(args.junit, results)
+    if getattr(args, "executed", None):
+        from .report.nbdime_diff import write_executed
+
+        for result in results:
+            write_executed(args.executed, result, compare or _settings(args).compare_options())
     return max((r.exit_code for r in results), default=EXIT_OK)
 
 
@@ -503,13 +566,13 @@ def _check_env(args: argparse.Namespace, paths: list[str], options: Any, jobs: i
             source="auto" if directory else args.env, directory=directory, as_of=args.as_of, nearest=args.nearest
         )
         results = [check_in_env(path, options, env, on_step=_say) for path in paths]
-        return _report(args, results)
+        return _report(args, results, options.compare)
     from .check.parallel import check_many
 
     progress = _Progress(len(paths))
     results = check_many(paths, options, jobs=jobs, on_result=progress.update)
     progress.close()
-    return _report(args, _attributed(args, results, options))
+    return _report(args, _attributed(args, results, options), options.compare)
 
 
 def _attributed(args: argparse.Namespace, results: list[Any], options: Any) -> list[Any]:

@@ -33,6 +33,18 @@ export class CellMarkers implements IDisposable {
 
   readonly notebook: Notebook;
 
+  /** The `markers` setting: off, no cell carries a marker. */
+  get enabled(): boolean {
+    return this._enabled;
+  }
+
+  set enabled(value: boolean) {
+    if (value !== this._enabled) {
+      this._enabled = value;
+      this.applyAll();
+    }
+  }
+
   get isDisposed(): boolean {
     return this._disposed;
   }
@@ -100,9 +112,12 @@ export class CellMarkers implements IDisposable {
     if (cell.isDisposed || !cell.model) {
       return;
     }
-    const warnings = cellWarnings(readCellRecord(cell.model), this.model.notebookRecord);
-    const drift = driftFor(this._drift, cell.model.id, index);
-    const messages = markerMessages(warnings, drift);
+    const messages = this._enabled
+      ? markerMessages(
+          cellWarnings(readCellRecord(cell.model), this.model.notebookRecord),
+          driftFor(this._drift, cell.model.id, index)
+        )
+      : { warning: [], drift: [] };
     const node = cell.node;
     node.classList.toggle(WARNING_CLASS, messages.warning.length > 0);
     node.classList.toggle(DRIFT_CLASS, messages.drift.length > 0);
@@ -134,5 +149,6 @@ export class CellMarkers implements IDisposable {
   private _drift = driftByCell(null);
   private _driftKey: string | null = null;
   private _pending = false;
+  private _enabled = true;
   private _disposed = false;
 }

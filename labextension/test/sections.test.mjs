@@ -39,10 +39,53 @@ test("packages: the record's, sorted, with the checked version where it moved", 
     ]
   };
   assert.deepEqual(packageItems(notebook, result), [
-    { name: 'numpy', version: '1.26.4', checkedVersion: '2.4.6', differs: true },
-    { name: 'pandas', version: '3.1.1', checkedVersion: null, differs: true },
-    { name: 'six', version: null, checkedVersion: undefined, differs: false }
+    {
+      name: 'numpy',
+      version: '1.26.4',
+      checkedVersion: '2.4.6',
+      differs: true,
+      direct: null,
+      importedBy: []
+    },
+    {
+      name: 'pandas',
+      version: '3.1.1',
+      checkedVersion: null,
+      differs: true,
+      direct: null,
+      importedBy: []
+    },
+    {
+      name: 'six',
+      version: null,
+      checkedVersion: undefined,
+      differs: false,
+      direct: null,
+      importedBy: []
+    }
   ]);
+  // with cells: a cell's own import is direct, the rest are folded as indirect
+  const cells = [
+    {
+      id: 'a',
+      index: 0,
+      record: {
+        imports: [
+          { module: 'pandas', distribution: 'pandas', direct: true },
+          { module: 'numpy', distribution: 'numpy', direct: false }
+        ]
+      }
+    },
+    { id: 'b', index: 2, record: { imports: [{ module: 'pandas', distribution: 'pandas' }] } }
+  ];
+  assert.deepEqual(
+    packageItems(notebook, null, cells).map(p => [p.name, p.direct, p.importedBy]),
+    [
+      ['numpy', false, []],
+      ['pandas', true, [0, 2]],
+      ['six', false, []]
+    ]
+  );
   assert.deepEqual(packageItems(null, null), []);
 });
 

@@ -149,3 +149,40 @@ def _size(pixels: Pixels) -> str:
 
 def _describe(mime: str, pixels: Pixels, data: str) -> str:
     return f"{mime} {_size(pixels)} ({len(data) * 3 // 4} bytes)"
+
+
+def difference_mask(expected_b64: str, actual_b64: str, options: CompareOptions) -> str | None:
+    """The re-run picture faded to grey with its changed pixels in red, as base64 PNG.
+
+    The same decoding, alignment and per-pixel rule as :func:`compare_images`, so the
+    mask shows exactly the pixels that made the comparator call it drift. ``None`` when
+    a picture cannot be decoded or their sizes differ beyond the tolerance (then there
+    is no pixel-by-pixel correspondence to show).
+    """
+    from PIL import Image
+
+    expected_pixels = _decode("".join(expected_b64.split()))
+    actual_pixels = _decode("".join(actual_b64.split()))
+    if expected_pixels is None or actual_pixels is None:
+        return None
+    tolerance = options.image
+    (eh, ew), (ah, aw) = expected_pixels.shape[:2], actual_pixels.shape[:2]
+    if abs(eh - ah) > tolerance.size or abs(ew - aw) > tolerance.size:
+        return None
+    grown = max(abs(eh - ah), abs(ew - aw))
+    changed, (dx, dy), _ = _best_alignment(
+        expected_pixels, actual_pixels, replace(tolerance, shift=tolerance.shift + grown)
+    )
+    grey = actual_pixels.astype(np.float32).mean(axis=2, keepdims=True)
+    faded = (255 - (255 - grey) * 0.35).repeat(3, axis=2).astype(np.uint8)
+    window = faded[dy : dy + changed.shape[0], dx : dx + changed.shape[1]]
+    window[changed] = (214, 39, 40)
+    ys, xs = np.nonzero(changed)
+    if len(xs):  # the changed region's outline, so a few changed pixels are still found
+        x0, x1, y0, y1 = xs.min() + dx, xs.max() + dx, ys.min() + dy, ys.max() + dy
+        outline = (150, 0, 0)
+        faded[y0, x0 : x1 + 1] = faded[y1, x0 : x1 + 1] = outline
+        faded[y0 : y1 + 1, x0] = faded[y0 : y1 + 1, x1] = outline
+    buffer = io.BytesIO()
+    Image.fromarray(faded, "RGB").save(buffer, format="PNG", optimize=True)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

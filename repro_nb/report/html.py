@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
+from ..format.cellname import cell_label
 from ..format.cells import cell_source
 from ..format.check_types import (
     CauseJson,
@@ -49,10 +50,11 @@ from ..format.check_types import (
 from ..format.files import atomic_write_text
 from ..format.report import cause_summary
 from ..format.text import short_hash, strip_ansi
-from . import attribution
+from . import attribution, nbdime_diff
 
 if TYPE_CHECKING:
     from ..check.results import NotebookResult
+    from ..compare.model import CompareOptions
 
 __all__ = ["MAX_DETAILED_CELLS", "clean_text", "render_html", "render_html_document", "write_html"]
 
@@ -144,14 +146,38 @@ class _Notebooks:
 
     stored: Any = None
     executed: Any = None
+    drawn: Mapping[int, str] | None = None
+    """nbdime's diff of each drifted cell, drawn (:mod:`.nbdime_diff`), by stored index."""
 
 
 def render_html(
-    results: Sequence[NotebookResult], *, command: str | None = None, created_at: datetime | None = None
+    results: Sequence[NotebookResult],
+    *,
+    command: str | None = None,
+    created_at: datetime | None = None,
+    compare: CompareOptions | None = None,
 ) -> str:
-    """The whole report as one standalone HTML document."""
-    items = [(result.to_json(), _Notebooks(result.stored, result.executed)) for result in results]
-    return _render(items, created_at or datetime.now(UTC), command=command)
+    """The whole report as one standalone HTML document.
+
+    ``compare``: the options the check compared with (its masks are applied to nbdime's
+    diffs); the defaults when not given.
+    """
+    budget = _ImageBudget()
+    items = [
+        (result.to_json(), _Notebooks(result.stored, result.executed, _drawn(result, compare, budget)))
+        for result in results
+    ]
+    return _render(items, created_at or datetime.now(UTC), command=command, budget=budget)
+
+
+def _drawn(result: NotebookResult, compare: CompareOptions | None, budget: _ImageBudget) -> Mapping[int, str] | None:
+    from ..compare.model import CompareOptions
+
+    options = compare or CompareOptions()
+    view = nbdime_diff.diff_view(result, options)
+    if view is None or not view.cells:
+        return None
+    return nbdime_diff.render_cells_html(view, options, embed=lambda mime, data: budget.take(len(data)))
 
 
 def render_html_document(document: CheckReportJson) -> str:
@@ -161,10 +187,16 @@ def render_html_document(document: CheckReportJson) -> str:
     return _render(items, created, command=document.get("command"))
 
 
-def write_html(path: str | os.PathLike[str], results: Sequence[NotebookResult], *, command: str | None = None) -> None:
+def write_html(
+    path: str | os.PathLike[str],
+    results: Sequence[NotebookResult],
+    *,
+    command: str | None = None,
+    compare: CompareOptions | None = None,
+) -> None:
     """Write :func:`render_html` atomically."""
 
-    atomic_write_text(path, render_html(results, command=command))
+    atomic_write_text(path, render_html(results, command=command, compare=compare))
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -192,8 +224,13 @@ class _ImageBudget:
         return True
 
 
-def _render(items: Sequence[tuple[NotebookResultJson, _Notebooks]], created: datetime | None, command: Any) -> str:
-    budget = _ImageBudget()
+def _render(
+    items: Sequence[tuple[NotebookResultJson, _Notebooks]],
+    created: datetime | None,
+    command: Any,
+    budget: _ImageBudget | None = None,
+) -> str:
+    budget = budget or _ImageBudget()
     counts = {
         v: sum(1 for nb, _ in items if nb.get("verdict") == v) for v in ("reproduced", "drifted", "failed", "error")
     }
@@ -206,7 +243,7 @@ def _render(items: Sequence[tuple[NotebookResultJson, _Notebooks]], created: dat
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>repro-nb check: {_e(_headline(counts, len(items)))}</title>",
-        f"<style>{_CSS}{attribution.CSS}</style>",
+        f"<style>{_CSS}{attribution.CSS}{nbdime_diff.CSS}</style>",
         "</head>",
         "<body>",
         "<header>",
@@ -422,10 +459,8 @@ def _cells_part(number: int, nb: NotebookResultJson, sources: _Notebooks, budget
     for status, label in _OTHER_STATUSES:
         group = [c for c in cells if c.get("status") == status]
         if group:
-            where = _cells_list(
-                [c.get("index") if c.get("index") is not None else c.get("actual_index") for c in group]
-            )
-            others.append(f"<li>{_e(label)}: cells {_e(where)}</li>")
+            where = ", ".join(_label(c, sources) for c in group)
+            others.append(f"<li>{_e(label)}: {_e(where)}</li>")
     if others:
         parts.append(f'<h4>Other cells</h4><ul class="small">{"".join(others)}</ul>')
     return "\n".join(parts)
@@ -433,11 +468,7 @@ def _cells_part(number: int, nb: NotebookResultJson, sources: _Notebooks, budget
 
 def _cell_details(number: int, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget, unfold: bool) -> str:
     index = cell.get("index")
-    label = _cell_name(index)
-    if cell.get("execution_count") is not None:
-        label += f" [{cell['execution_count']}]"
-    if cell.get("cell_id"):
-        label += f" · id {cell['cell_id']}"
+    label = _label(cell, sources)
     causes = cell.get("causes", [])
     headline = f" — {causes[0].get('message', '')}" if causes else ""
     anchor = f"nb-{number}-cell-{index if isinstance(index, int) else 'new-' + str(cell.get('actual_index'))}"
@@ -452,10 +483,22 @@ def _cell_details(number: int, cell: CellResultJson, sources: _Notebooks, budget
     failure = cell.get("failure")
     if failure:
         parts.append(_failure_block(failure))
+    drawn = sources.drawn.get(index) if sources.drawn and isinstance(index, int) else None
+    if drawn:
+        parts.append(f"<h4>Diff</h4>{drawn}")
     for diff in cell.get("diffs", []):
-        parts.append(_diff_block(diff, cell, sources, budget))
+        parts.append(_diff_block(diff, cell, sources, budget, drawn=drawn is not None))
     parts.append("</details>")
     return "\n".join(p for p in parts if p)
+
+
+def _label(cell: CellResultJson, sources: _Notebooks) -> str:
+    """``[3] df = pd.read_csv(…``: how every report names a cell (:mod:`repro_nb.format.cellname`)."""
+    index = cell.get("index")
+    source = _cell_source(cell, sources)
+    position = index if isinstance(index, int) else cell.get("actual_index")
+    label = cell_label(cell.get("execution_count"), source, position if isinstance(position, int) else None)
+    return label if index is not None else f"{label} (new in the re-run)"
 
 
 def _cell_source(cell: CellResultJson, sources: _Notebooks) -> str | None:
@@ -505,7 +548,11 @@ def _failure_block(failure: FailureJson) -> str:
 # --------------------------------------------------------------------------- diffs
 
 
-def _diff_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget) -> str:
+def _diff_block(
+    diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget, drawn: bool = False
+) -> str:
+    """One difference as the comparator judged it; ``drawn``: nbdime's diff above shows the
+    texts and pictures already, so only the facts are added."""
     kind = diff.get("kind")
     where = []
     if diff.get("mime"):
@@ -518,13 +565,14 @@ def _diff_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks,
     if diff.get("note"):
         body.append(f'<p class="small">{_e(diff["note"])}</p>')
     if kind == "image":
-        body.append(_image_block(diff, cell, sources, budget))
+        body.append(_image_block(diff, cell, sources, budget, pictures=not drawn))
     elif kind == "error":
         body.append(_error_block(diff))
     elif kind in ("text", "numeric"):
         if kind == "numeric":
             body.append(_numbers_table(diff))
-        body.append(_unified(diff))
+        # nbdime's diff above shows the change; the comparator's unified diff stays at hand, folded
+        body.append(_folded("unified diff", _unified(diff)) if drawn else _unified(diff))
     else:
         body.append(_one_side_block(diff, cell, sources, budget))
     return f'<div class="diff diff-{_e(kind)}">{head}{"".join(b for b in body if b)}</div>'
@@ -563,6 +611,14 @@ def _unified(diff: OutputDiffJson) -> str:
             css = "ctx"
         rendered.append(f'<span class="{css}">{_e(text) or " "}</span>')
     return f'<pre class="udiff">{"".join(rendered)}</pre>'
+
+
+def _folded(title: str, content: str) -> str:
+    return (
+        f'<details class="fold"><summary class="small muted">{_e(title)}</summary>{content}</details>'
+        if content
+        else ""
+    )
 
 
 def _sides(expected: Any, actual: Any) -> str:
@@ -637,7 +693,9 @@ def _one_side_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebo
     return f"<pre>{_e(text)}</pre>" if text else ""
 
 
-def _image_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget) -> str:
+def _image_block(
+    diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks, budget: _ImageBudget, pictures: bool = True
+) -> str:
     mime = str(diff.get("mime") or "")
     fraction = diff.get("pixel_fraction")
     facts = []
@@ -653,6 +711,8 @@ def _image_block(diff: OutputDiffJson, cell: CellResultJson, sources: _Notebooks
     line = f'<p class="small">{_e("; ".join(facts))}</p>' if facts else ""
     if mime not in EMBEDDABLE_IMAGES:
         return line + _sides(diff.get("expected"), diff.get("actual"))
+    if not pictures:
+        return line
     actual_position = diff.get("output_index")
     new = _output_image(sources.executed, cell.get("actual_index"), actual_position, mime)
     old = _output_image(

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..format.cellname import cell_label, cell_label_of
 from ..format.check_types import CellResultJson, CheckReportJson, NotebookResultJson
 from ..format.files import atomic_write_text
 from .html import clean_text
@@ -43,7 +44,9 @@ MAX_DIFF_LINES = 12
 
 def render_junit(results: Sequence[NotebookResult], *, created_at: datetime | None = None) -> str:
     """JUnit XML for ``results``: one test case per notebook."""
-    return _render([result.to_json() for result in results], created_at or datetime.now(UTC))
+    return _render(
+        [result.to_json() for result in results], created_at or datetime.now(UTC), [r.stored for r in results]
+    )
 
 
 def render_junit_document(document: CheckReportJson) -> str:
@@ -64,7 +67,9 @@ def write_junit(path: str | os.PathLike[str], results: Sequence[NotebookResult])
     atomic_write_text(path, render_junit(results))
 
 
-def _render(notebooks: Sequence[NotebookResultJson], created: datetime | None) -> str:
+def _render(
+    notebooks: Sequence[NotebookResultJson], created: datetime | None, stored: Sequence[Any] | None = None
+) -> str:
     failures = sum(1 for nb in notebooks if nb.get("verdict") == "drifted")
     errors = sum(1 for nb in notebooks if nb.get("verdict") in ("failed", "error"))
     total_time = sum(_duration(nb) for nb in notebooks)
@@ -80,8 +85,8 @@ def _render(notebooks: Sequence[NotebookResultJson], created: datetime | None) -
     if created is not None:
         suite_attributes["timestamp"] = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     suite = ET.SubElement(root, "testsuite", suite_attributes)
-    for nb in notebooks:
-        _testcase(suite, nb)
+    for number, nb in enumerate(notebooks):
+        _testcase(suite, nb, stored[number] if stored and number < len(stored) else None)
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -91,7 +96,7 @@ def _duration(nb: Mapping[str, Any]) -> float:
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
 
 
-def _testcase(suite: ET.Element, nb: NotebookResultJson) -> None:
+def _testcase(suite: ET.Element, nb: NotebookResultJson, stored: Any = None) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
@@ -104,16 +109,16 @@ def _testcase(suite: ET.Element, nb: NotebookResultJson) -> None:
     verdict = nb.get("verdict")
     message = clean_text(nb.get("message") or str(verdict))
     if verdict == "reproduced":
-        body = _body(nb)
+        body = _body(nb, stored)
         if body:  # data notes or warnings worth seeing even on success
             ET.SubElement(case, "system-out").text = body
         return
     tag = "failure" if verdict == "drifted" else "error"
     element = ET.SubElement(case, tag, {"message": message, "type": str(verdict)})
-    element.text = _body(nb) or message
+    element.text = _body(nb, stored) or message
 
 
-def _body(nb: NotebookResultJson) -> str:
+def _body(nb: NotebookResultJson, stored: Any = None) -> str:
     """Plain-text explanation: failure, drifted cells and causes, data, packages, warnings."""
     lines: list[str] = []
     if nb.get("verdict") == "error":
@@ -122,19 +127,20 @@ def _body(nb: NotebookResultJson) -> str:
         failure = cell.get("failure")
         if failure:
             lines.append(
-                f"execution stopped at {_cell_name(cell)} ({failure.get('kind')}): "
+                f"execution stopped at {_cell_name(cell, stored)} ({failure.get('kind')}): "
                 f"{failure.get('ename', '')}: {failure.get('evalue', '')}".rstrip(": ")
             )
             if failure.get("traceback"):
                 lines.extend("    " + line for line in str(failure["traceback"]).splitlines())
     bad = [c for c in nb.get("cells", []) if c.get("status") in ("drifted", "failed")]
     for cell in bad[:MAX_BODY_CELLS]:
-        lines.extend(_cell_lines(cell))
+        lines.extend(_cell_lines(cell, stored))
     if len(bad) > MAX_BODY_CELLS:
         lines.append(f"… and {len(bad) - MAX_BODY_CELLS} more cells")
     not_run = [c for c in nb.get("cells", []) if c.get("status") == "not-run"]
     if not_run:
-        lines.append(f"{len(not_run)} cell(s) not run after the failure")
+        names = ", ".join(_cell_name(c, stored) for c in not_run[:MAX_BODY_CELLS])
+        lines.append(f"{len(not_run)} cell(s) not run after the failure: {names}")
     for data in nb.get("data", []):
         lines.append(
             f"data file {data.get('path')}: {data.get('status')} "
@@ -153,18 +159,20 @@ def _body(nb: NotebookResultJson) -> str:
     return clean_text("\n".join(lines))
 
 
-def _cell_name(cell: Mapping[str, Any]) -> str:
+def _cell_name(cell: Mapping[str, Any], stored: Any = None) -> str:
+    """``[3] df = pd.read_csv(…`` (:mod:`repro_nb.format.cellname`); the prompt alone without the notebook."""
     index = cell.get("index")
-    name = f"cell {index + 1}" if isinstance(index, int) else "a new cell"
-    if cell.get("execution_count") is not None:
-        name += f" [{cell['execution_count']}]"
-    if cell.get("cell_id"):
-        name += f" (id {cell['cell_id']})"
-    return name
+    if not isinstance(index, int):
+        return "a new cell"
+    cells = stored.get("cells", []) if stored is not None else []
+    if 0 <= index < len(cells):
+        return cell_label_of(cells[index], index)
+    count = cell.get("execution_count")
+    return cell_label(count if isinstance(count, int) else None, None, index)
 
 
-def _cell_lines(cell: CellResultJson) -> list[str]:
-    lines = [f"{_cell_name(cell)}: {cell.get('status')}"]
+def _cell_lines(cell: CellResultJson, stored: Any = None) -> list[str]:
+    lines = [f"{cell.get('status')}: {_cell_name(cell, stored)}"]
     for cause in cell.get("causes", []):
         lines.append(f"  cause ({cause.get('category')}, {cause.get('confidence')}): {cause.get('message')}")
     for diff in cell.get("diffs", []):

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ..check.results import CellResult, NotebookResult
 from ..compare.model import OutputDiff
+from ..format.cellname import cell_label, cell_label_of
 from ..format.report import cause_summary
 from ..format.text import short_hash
 from . import attribution
@@ -72,7 +73,7 @@ def notebook_details(result: NotebookResult, color: bool = False) -> str:
     ]
     for cell in result.cells:
         if cell.status in ("drifted", "failed"):
-            lines.extend(_cell_lines(cell, style))
+            lines.extend(_cell_lines(cell, style, _label(result, cell)))
     changed = [d for d in result.data if d.status != "unrecorded"]
     if changed:
         lines.append("  data files differing from the record:")
@@ -104,11 +105,18 @@ def cached_label(result: NotebookResult) -> str | None:
     return f"cached (verified {when} UTC)"
 
 
-def _cell_lines(cell: CellResult, style: _Style) -> list[str]:
-    label = f"cell {cell.index + 1}" if cell.index is not None else "new cell"
-    ident = f" [{cell.cell_id}]" if cell.cell_id else ""
-    count = f" (In [{cell.execution_count}])" if cell.execution_count else ""
-    lines = [f"  {style(label, cell.status)}{ident}{count}: {cell.status}"]
+def _label(result: NotebookResult, cell: CellResult) -> str:
+    """``[3] df = pd.read_csv(…``: the stored cell as the notebook shows it (the re-run's when new)."""
+    for nb, position in ((result.stored, cell.index), (result.executed, cell.actual_index)):
+        cells = nb.get("cells", []) if nb is not None else []
+        if position is not None and 0 <= position < len(cells):
+            label = cell_label_of(cells[position], position)
+            return label if cell.index is not None else f"{label} (new in the re-run)"
+    return cell_label(cell.execution_count, None, cell.index)
+
+
+def _cell_lines(cell: CellResult, style: _Style, label: str) -> list[str]:
+    lines = [f"  {style(cell.status, cell.status)} {label}"]
     if cell.failure:
         lines.append(f"    {cell.failure.get('ename', '')}: {cell.failure.get('evalue', '')}".rstrip(": "))
     for diff in cell.diffs[:5]:

@@ -20,8 +20,10 @@ from traitlets import Float, Int, TraitError, Unicode, default, validate
 
 from .._version import __version__
 from .checks import DEFAULT_MAX_QUEUED, CheckManager
+from .executed import CheckArtifacts
 from .handlers import CHECKS_SETTING, default_handlers
 from .queue import default_concurrency
+from .views import view_handlers
 
 __all__ = ["ReproNBServer", "_jupyter_server_extension_points"]
 
@@ -86,15 +88,19 @@ class ReproNBServer(ExtensionApp):
             max_queued=self.max_queued_checks,
             log=self.log,
             executor=self.executor or None,
+            artifacts=CheckArtifacts(),
         )
         self.settings[CHECKS_SETTING] = self.checks
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(default_handlers)
+        self.handlers.extend(view_handlers)
 
     async def stop_extension(self) -> None:
         if self.checks is not None:
             await self.checks.shutdown()
+            if self.checks.artifacts is not None:
+                self.checks.artifacts.close()
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:

@@ -60,6 +60,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..errors import ReproError
+from .executed import CheckArtifacts
 from .opened import OpenedNotebook, open_notebook
 from .paths import NotebookLocation
 from .queue import CheckQueue, QueueFull, default_concurrency
@@ -120,6 +121,8 @@ class Check:
     """``check --attribute``: prove environment causes by re-running in the restored environment."""
     opened: OpenedNotebook | None = field(default=None, repr=False)
     """The notebook as opened when the check was requested: what the checker reads."""
+    tolerance: dict[str, float] = field(default_factory=dict)
+    """``rtol`` / ``atol`` the panel's settings ask for (``--rtol``, ``--atol``); the checker's own otherwise."""
 
     @property
     def active(self) -> bool:
@@ -174,6 +177,7 @@ class CheckManager:
         python: str = sys.executable,
         log: logging.Logger | None = None,
         executor: str | None = None,
+        artifacts: CheckArtifacts | None = None,
     ) -> None:
         self.root_dir = root_dir
         self.keep_finished = keep_finished
@@ -183,6 +187,8 @@ class CheckManager:
         self.log = log or logging.getLogger(__name__)
         self.executor = executor
         """``repro-nb check --executor`` of every check (``c.ReproNBServer.executor``)."""
+        #: the re-run notebooks and reports of finished checks (:mod:`.executed`)
+        self.artifacts = artifacts
         self._checks: dict[str, Check] = {}  # in start order
         self._finished: deque[str] = deque()  # ids, in finish order
 
@@ -204,7 +210,14 @@ class CheckManager:
 
     # -- life cycle ---------------------------------------------------------------
 
-    def start(self, location: NotebookLocation, *, timeout: float | None = None, attribute: bool = False) -> Check:
+    def start(
+        self,
+        location: NotebookLocation,
+        *,
+        timeout: float | None = None,
+        attribute: bool = False,
+        tolerance: dict[str, float] | None = None,
+    ) -> Check:
         """Open a saved notebook, register a check of it and start it in the background.
 
         Raises :class:`~.paths.PathRefused` (the opened file is not a notebook inside the
@@ -222,6 +235,7 @@ class CheckManager:
                 path=location.api_path,
                 real_path=opened.real_path,
                 attribute=attribute,
+                tolerance=dict(tolerance or {}),
                 opened=opened,
             )
             if not self.queue.reserve(check.id):
@@ -274,6 +288,11 @@ class CheckManager:
         argv += ["--config-root", os.path.realpath(self.root_dir)]
         if self.executor:
             argv += ["--executor", self.executor]
+        for name in ("rtol", "atol"):
+            if name in check.tolerance:
+                argv += [f"--{name}", repr(float(check.tolerance[name]))]
+        if self.artifacts is not None:
+            argv += self.artifacts.arguments(os.path.dirname(report))
         # "--": a notebook named "-x.ipynb" is not an option
         return [*argv, "--", os.path.join(*check.path.split("/"))]
 
@@ -382,6 +401,8 @@ class CheckManager:
             return
         result = await asyncio.to_thread(self._read_result, report, check.path)
         if result is not None:
+            if self.artifacts is not None:
+                await asyncio.to_thread(self.artifacts.keep, check.id, os.path.dirname(report))
             self._finish(check, "done", result=result)
         else:
             self._finish(check, "failed", error=self._failure_message(check, returncode))
@@ -456,7 +477,10 @@ class CheckManager:
         self.log.info("repro-nb: check %s of %s %s%s", check.id, check.path, state, f": {error}" if error else "")
         self._finished.append(check.id)
         while len(self._finished) > self.keep_finished:
-            self._checks.pop(self._finished.popleft(), None)
+            dropped = self._finished.popleft()
+            self._checks.pop(dropped, None)
+            if self.artifacts is not None:
+                self.artifacts.drop(dropped)
 
     # -- killing ------------------------------------------------------------------
 

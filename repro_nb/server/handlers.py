@@ -190,9 +190,12 @@ class ChecksHandler(ReproHandler):
         if not isinstance(body, dict):
             raise ApiError(400, "bad-request", 'the request body must be a JSON object: {"path": …}')
         timeout = _timeout(body.get("timeout"))
+        tolerance = _tolerance(body)
         location = self.notebook(body.get("path"))
         try:
-            check = self.checks.start(location, timeout=timeout, attribute=body.get("attribute") is True)
+            check = self.checks.start(
+                location, timeout=timeout, attribute=body.get("attribute") is True, tolerance=tolerance
+            )
         except PathRefused as exc:  # what was opened is not a notebook inside the root
             raise _refused(exc) from None
         except AlreadyRunning as exc:
@@ -216,6 +219,19 @@ def _timeout(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise ApiError(400, "bad-request", "timeout must be a positive number of seconds")
     return float(value)
+
+
+def _tolerance(body: dict[str, Any]) -> dict[str, float]:
+    """``rtol`` / ``atol`` of the request (the panel's settings): non-negative numbers."""
+    found: dict[str, float] = {}
+    for name in ("rtol", "atol"):
+        value = body.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ApiError(400, "bad-request", f"{name} must be a non-negative number")
+        found[name] = float(value)
+    return found
 
 
 class CheckHandler(ReproHandler):

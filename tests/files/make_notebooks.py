@@ -734,6 +734,58 @@ def unknown_kernel() -> dict[str, Any]:
     )
 
 
+SQUARE_SOURCE = """\
+import io
+from PIL import Image, ImageDraw
+from IPython.display import Image as Show
+
+img = Image.new("RGB", (80, 60), "white")
+ImageDraw.Draw(img).rectangle([44, 20, 64, 40], fill=(200, 30, 30))
+buf = io.BytesIO()
+img.save(buf, format="PNG")
+Show(buf.getvalue())"""
+
+
+def square_png(left: int) -> str:
+    """SQUARE_SOURCE's picture with the square at another place: what an older run drew."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (80, 60), "white")
+    ImageDraw.Draw(img).rectangle([left, 20, left + 20, 40], fill=(200, 30, 30))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def planted_drift() -> dict[str, Any]:
+    """What the diff views are tested on: a number and a picture drift; a cell whose only
+    difference is a masked timestamp and a cell that prints the same do not."""
+    return notebook(
+        [
+            markdown("title", "# Planted drift"),
+            code("greeting", "print('hello')", [stream("hello\n")], 1),
+            code(
+                "timestamp",
+                "import datetime\nprint('run at', datetime.datetime.now().isoformat())",
+                [stream("run at 2024-03-01T09:15:02.123456\n")],
+                2,
+            ),
+            code(
+                "accuracy",
+                "print(f'accuracy: {0.9222:.4f}')\nprint('macro F1: 0.5000')",
+                [stream("accuracy: 0.9444\nmacro F1: 0.5000\n")],
+                3,
+            ),
+            code(
+                "square",
+                SQUARE_SOURCE,
+                [result(4, {"image/png": square_png(14), "text/plain": "<IPython.core.display.Image object>"})],
+                4,
+            ),
+        ]
+    )
+
+
 NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "noise_and_skips_reproduce": noise_and_skips_reproduce,
     **{f"nbformat_4_{m}": functools.partial(nbformat_minor, m) for m in range(6)},
@@ -768,6 +820,7 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "empty_notebook": empty_notebook,
     "unknown_kernel": unknown_kernel,
     **{f"malformed_{fault}": functools.partial(malformed, fault) for fault in MALFORMED},
+    "planted_drift": planted_drift,
 }
 
 

@@ -421,7 +421,7 @@ def test_html_shows_the_real_drift(drifted: NotebookResult, tmp_path: Path) -> N
     assert "data.txt" in page and "data-changed" in page
     images = re.findall(r'<img alt="(stored|re-run) image" src="data:image/png;base64,[A-Za-z0-9+/=]+">', page)
     assert images == ["stored", "re-run"]
-    assert 'class="images"' in page
+    assert 'class="images' in page
     assert "% of the picture changed" in page
     assert '<span class="del">-total: 10.0000</span>' in page
     assert '<span class="add">+total: 35.0000</span>' in page
@@ -502,7 +502,7 @@ def test_html_lists_environment_data_packages_and_other_cells(constructed: list[
         "not installed",
         "Data files that differ",
         "blake3:bb",
-        "skipped: cells 9",
+        "skipped: [4]",
         "only in the re-run",
         "only in the stored notebook",
         "inf",
@@ -513,7 +513,7 @@ def test_html_lists_environment_data_packages_and_other_cells(constructed: list[
 def test_html_of_a_failed_run(constructed: list[NotebookResult]) -> None:
     page = render_html([constructed[1]])
     assert "Execution stopped here (error)" in page
-    assert "not run (execution stopped earlier): cells 3" in page
+    assert "not run (execution stopped earlier): [3]" in page
     assert "KeyError" in page
 
 
@@ -553,7 +553,7 @@ def test_junit_failure_explains_the_drift(drifted: NotebookResult) -> None:
     assert failure is not None and failure.get("type") == "drifted"
     assert failure.get("message") == drifted.message
     body = failure.text or ""
-    assert "cell 1 [1] (id read): drifted" in body
+    assert 'drifted: [1] with open("data.txt") as fh:' in body
     assert "cause (data, high): data file data.txt" in body
     assert "image/png: image" in body and "% of the picture changed" in body
     assert SCRIPT in body  # ElementTree escaped it; parsing gives it back as text
@@ -565,7 +565,7 @@ def test_junit_error_cases(unreadable: NotebookResult) -> None:
     errors = root.findall("testsuite/testcase/error")
     assert [e.get("type") for e in errors] == ["error", "failed"]
     assert "not valid JSON" in (errors[0].get("message") or "")
-    assert "execution stopped at cell 2 [2] (id use) (error): KeyError" in (errors[1].text or "")
+    assert "execution stopped at [2] (error): KeyError" in (errors[1].text or "")
 
 
 def test_junit_survives_control_characters() -> None:

@@ -115,3 +115,30 @@ def screenshot(page: Any, name: str) -> str:
     path = f"/tmp/repro-nb-ui-{name}.png"
     page.screenshot(path=path)
     return path
+
+
+#: Screenshots the browser tests keep for people to look at (git-ignored).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "ui"
+
+
+def artifact(page: Any, name: str, selector: str | None = None) -> Path:
+    """A screenshot under build/ui/ (of ``selector`` only, when given)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    if selector:
+        page.locator(selector).first.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path))
+    return path
+
+
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark", "high-contrast": "JupyterLab Dark High Contrast"}
+
+
+def set_theme(page: Any, theme: str) -> None:
+    """Switch the lab's theme and wait until it applies."""
+    name = THEMES[theme]
+    page.evaluate("(name) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})", name)
+    light = "true" if theme == "light" else "false"
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
+    page.wait_for_timeout(400)

@@ -65,3 +65,15 @@ export function driftFor(
 ): CellResult | undefined {
   return drift.get(cellId) ?? drift.get(`#${index}`);
 }
+
+/**
+ * The diffs worth showing in the narrow panel: a rich output's text/html difference is
+ * left out when its text/plain one says the same (the raw HTML and then the table as
+ * text was noise); nbdime's tab shows every representation.
+ */
+export function compactDiffs(diffs: OutputDiff[]): OutputDiff[] {
+  const plain = new Set(
+    diffs.filter(d => d.mime === 'text/plain').map(d => `${d.output_index ?? ''}`)
+  );
+  return diffs.filter(d => !(d.mime === 'text/html' && plain.has(`${d.output_index ?? ''}`)));
+}

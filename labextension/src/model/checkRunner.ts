@@ -100,7 +100,11 @@ export class CheckRunner implements IDisposable {
    * Start a check of the saved notebook (or attach to the one running); `attribute`:
    * prove environment causes by re-running in the restored recorded environment.
    */
-  async start(timeout?: number, attribute = false): Promise<void> {
+  async start(
+    timeout?: number,
+    attribute = false,
+    tolerance: { rtol?: number | null; atol?: number | null } = {}
+  ): Promise<void> {
     if (this.running) {
       return;
     }
@@ -114,6 +118,12 @@ export class CheckRunner implements IDisposable {
       }
       if (attribute) {
         body.attribute = true;
+      }
+      if (typeof tolerance.rtol === 'number') {
+        body.rtol = tolerance.rtol;
+      }
+      if (typeof tolerance.atol === 'number') {
+        body.atol = tolerance.atol;
       }
       const check = await requestAPI<ICheck>(endpoints.checks, {
         method: 'POST',

@@ -5,18 +5,23 @@
  * The record is the metadata (./metadata.ts): writing it there is what makes Save
  * persist it and a reload restore it, so the panel and the markers read nothing else.
  */
-import { ICellModel } from '@jupyterlab/cells';
+import { ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { IObservableList } from '@jupyterlab/observables';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
+import { cellLabel } from '../logic/cellName';
 import { ICellInfo } from '../logic/cells';
+import { dataQuery } from '../logic/dataFiles';
 import { sessionRecordAfter } from '../logic/protocol';
+import { seedCellPlan } from '../logic/quickFixes';
+import { DEFAULT_SETTINGS, IReproSettings } from '../logic/settings';
 import { ISummary, summarize } from '../logic/summary';
 import { NotebookResult } from '../schema/check';
 import { CellMessage } from '../schema/comm';
 import { NotebookRecord } from '../schema/record';
 import { CheckRunner } from './checkRunner';
+import { LiveData } from './liveData';
 import {
   METADATA_KEY,
   readCellRecord,
@@ -35,6 +40,11 @@ export class ReproModel implements IDisposable {
     this.checks = new CheckRunner(context.path);
     this.checks.changed.connect(this._onCheckChanged, this);
     context.pathChanged.connect((_, path) => (this.checks.path = path), this);
+    this.liveData = new LiveData(
+      () => context.localPath,
+      () => dataQuery(this.notebookRecord, this.cellInfos())
+    );
+    this.liveData.changed.connect(() => this._emit(), this);
     void context.ready.then(() => {
       if (this._disposed) {
         return;
@@ -42,7 +52,18 @@ export class ReproModel implements IDisposable {
       this._watchCells();
       this._emit();
       void this.checks.restore();
+      this.liveData.refresh();
     });
+    context.fileChanged.connect(() => this._emit(), this);
+    context.saveState.connect((_, state) => {
+      if (state !== 'completed') {
+        return;
+      }
+      this.liveData.refresh();
+      if (this.settings.checkOnSave && !this.checks.running) {
+        void this.check();
+      }
+    }, this);
     this.recorder = new RecorderConnection(panel.sessionContext, () => this.cellIds());
     this.recorder.received.connect(this._onMessage, this);
     this.recorder.stateChanged.connect(() => this._emit(), this);
@@ -56,6 +77,10 @@ export class ReproModel implements IDisposable {
 
   readonly recorder: RecorderConnection;
   readonly checks: CheckRunner;
+  /** The data files as they are on disk now. */
+  readonly liveData: LiveData;
+  /** The extension's settings (schema/plugin.json); the plugin keeps them current. */
+  settings: IReproSettings = DEFAULT_SETTINGS;
 
   /** Emitted when anything the panel shows may have changed. */
   get changed(): ISignal<this, void> {
@@ -104,7 +129,9 @@ export class ReproModel implements IDisposable {
     const cells = this.panel.context.model.cells;
     for (let i = 0; i < cells.length; i++) {
       const cell = cells.get(i);
-      infos.push({ id: cell.id, index: i, record: readCellRecord(cell) });
+      const count = cell.type === 'code' ? ((cell as ICodeCellModel).executionCount ?? null) : null;
+      const label = cellLabel(count, cell.sharedModel.getSource(), i, cell.type);
+      infos.push({ id: cell.id, index: i, record: readCellRecord(cell), label });
     }
     return infos;
   }
@@ -121,7 +148,18 @@ export class ReproModel implements IDisposable {
   /** What the panel shows; computed once per change. */
   summary(): ISummary {
     if (!this._summary) {
-      this._summary = summarize(this.notebookRecord, this.cellInfos(), this.checkResult);
+      const cells = this.cellInfos();
+      const model = this.panel.context.model;
+      const sources: string[] = [];
+      for (let i = 0; i < model.cells.length; i++) {
+        sources.push(model.cells.get(i).sharedModel.getSource());
+      }
+      this._summary = summarize(this.notebookRecord, cells, this.checkResult, {
+        live: this.liveData.states,
+        checkedAt: this.checks.lastResult?.started_at ?? null,
+        notebookModifiedAt: this.panel.context.contentsModel?.last_modified ?? null,
+        sources
+      });
     }
     return this._summary;
   }
@@ -132,7 +170,20 @@ export class ReproModel implements IDisposable {
    * (or clearing) the environment as its cause.
    */
   async check(attribute = false): Promise<void> {
-    await this.checks.start(undefined, attribute);
+    const { timeout, rtol, atol } = this.settings;
+    await this.checks.start(timeout ?? undefined, attribute, { rtol, atol });
+  }
+
+  /** The quick fix for unseeded randomness: a `%repro_seed 42` cell at the top. */
+  insertSeedCell(seed?: number): number {
+    const model = this.panel.context.model;
+    const sources: string[] = [];
+    for (let i = 0; i < model.cells.length; i++) {
+      sources.push(model.cells.get(i).sharedModel.getSource());
+    }
+    const plan = seedCellPlan(sources, seed);
+    model.sharedModel.insertCell(plan.index, { cell_type: 'code', source: plan.source });
+    return plan.index;
   }
 
   dispose(): void {
@@ -144,6 +195,7 @@ export class ReproModel implements IDisposable {
     NotebookActions.executed.disconnect(this._onExecuted, this);
     this.recorder.dispose();
     this.checks.dispose();
+    this.liveData.dispose();
     Signal.clearData(this);
   }
 

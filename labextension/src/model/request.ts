@@ -69,3 +69,46 @@ function parseBody(text: string): unknown {
     return null;
   }
 }
+
+/** A file the server extension answers (a report to download): its text and its name. */
+export interface IDownload {
+  content: string;
+  filename: string;
+  type: string;
+}
+
+/** GET a file under `<base url>/repro-nb/<endpoint>`; errors as for `requestAPI`. */
+export async function requestFile(
+  endpoint: string,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<IDownload> {
+  const url = URLExt.join(settings.baseUrl, 'repro-nb', endpoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, {}, settings);
+  } catch (error) {
+    throw new ApiError(
+      `the Jupyter server could not be reached: ${String(error)}`,
+      0,
+      'network',
+      null
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    const body = parseBody(text);
+    const object = body && typeof body === 'object' ? (body as Record<string, unknown>) : null;
+    const message =
+      typeof object?.message === 'string'
+        ? object.message
+        : `${response.status} ${response.statusText}`;
+    throw new ApiError(message, response.status, String(object?.reason ?? ''), object);
+  }
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const match = /filename="([^"]+)"/.exec(disposition);
+  return {
+    content: text,
+    filename: match ? match[1] : 'report',
+    type: response.headers.get('Content-Type') ?? 'application/octet-stream'
+  };
+}

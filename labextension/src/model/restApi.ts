@@ -3,6 +3,8 @@
  * REST API has no JSON Schema; the check result inside a Check is the check-result
  * schema's `NotebookResult` (generated, ../schema/check.ts).
  */
+import type * as nbformat from '@jupyterlab/nbformat';
+import type { ILiveDataState } from '../logic/dataFiles';
 import { NotebookResult } from '../schema/check';
 
 /**
@@ -43,7 +45,44 @@ export interface ICheckRequest {
   timeout?: number;
   /** Re-check a drift in the restored recorded environment and name the packages to blame. */
   attribute?: boolean;
+  /** Tolerances of the panel's settings; the checker's own when absent. */
+  rtol?: number;
+  atol?: number;
 }
+
+/** Which cells `GET checks/ID/diff` shows: those that drifted or failed, or every cell. */
+export type DiffCells = 'drifted' | 'all';
+
+/** One cell of a diff view: where it is in the stored and re-run notebooks. */
+export interface IDiffCell {
+  index: number | null;
+  actual_index: number | null;
+  status: string;
+  label: string;
+}
+
+/**
+ * `GET checks/ID/diff`: what nbdime's own `/nbdime/api/diff` answers (`base`, `diff`) for
+ * the pair the checker prepared (masks applied), and the cells shown.
+ */
+export interface IDiffView {
+  mode: DiffCells;
+  path: string;
+  base: nbformat.INotebookContent;
+  diff: unknown[];
+  cells: IDiffCell[];
+  masks: string[];
+}
+
+/** `POST /repro-nb/data`: the files as they are on disk now. */
+export interface IDataStates {
+  path: string;
+  files: ILiveDataState[];
+  checked_at: string;
+}
+
+/** The formats `GET checks/ID/report` answers. */
+export type ReportFormat = 'html' | 'json';
 
 /** The formats `GET /repro-nb/environment` exports a notebook's environment in. */
 export type EnvironmentFormat = 'requirements' | 'pylock' | 'conda';
@@ -62,5 +101,11 @@ export const endpoints = {
   checksOf: (path: string): string => `checks?path=${encodeURIComponent(path)}`,
   check: (id: string): string => `checks/${encodeURIComponent(id)}`,
   environment: (path: string, format: EnvironmentFormat): string =>
-    `environment?path=${encodeURIComponent(path)}&format=${encodeURIComponent(format)}`
+    `environment?path=${encodeURIComponent(path)}&format=${encodeURIComponent(format)}`,
+  diff: (id: string, cells: DiffCells): string =>
+    `checks/${encodeURIComponent(id)}/diff?cells=${encodeURIComponent(cells)}`,
+  executed: (id: string): string => `checks/${encodeURIComponent(id)}/executed`,
+  report: (id: string, format: ReportFormat): string =>
+    `checks/${encodeURIComponent(id)}/report?format=${encodeURIComponent(format)}`,
+  data: 'data'
 };

@@ -5,9 +5,12 @@ import { CellLink } from './cellLink';
 import { ISectionProps } from './props';
 import { Section } from './section';
 
-/** The data files read or written: state, short hash (→ the check's), and the cell. */
+/**
+ * The data files read or written: their state (as they are on disk now when the server
+ * could look), short hash (→ the new one), and the cell that read them.
+ */
 export function DataSection(props: ISectionProps & { data: IDataItem[] }): JSX.Element {
-  const { data, trans, onSelectCell } = props;
+  const { data, trans } = props;
   return (
     <Section title={trans.__('Data files')} count={data.length} name="data">
       {data.length === 0 ? (
@@ -15,7 +18,7 @@ export function DataSection(props: ISectionProps & { data: IDataItem[] }): JSX.E
       ) : (
         <ul className="jp-repro-nb-list">
           {data.map((d, i) => (
-            <DataView key={i} data={d} trans={trans} onSelectCell={onSelectCell} />
+            <DataView key={i} {...props} data={d} />
           ))}
         </ul>
       )}
@@ -24,14 +27,21 @@ export function DataSection(props: ISectionProps & { data: IDataItem[] }): JSX.E
 }
 
 function DataView(props: ISectionProps & { data: IDataItem }): JSX.Element {
-  const { data, trans, onSelectCell } = props;
+  const { data, trans } = props;
+  const title = data.live
+    ? trans.__(
+        'As the file is on disk now%1',
+        data.modifiedAt ? ` (modified ${new Date(data.modifiedAt).toLocaleString()})` : ''
+      )
+    : (data.reason ?? trans.__('As the record (or the last check) says'));
   return (
     <li
       className="jp-repro-nb-item jp-repro-nb-data-item"
       data-state={data.state}
+      data-live={data.live ? 'true' : 'false'}
       data-path={data.path}
     >
-      <span className={`jp-repro-nb-badge jp-repro-nb-data-${data.state}`}>
+      <span className={`jp-repro-nb-badge jp-repro-nb-data-${data.state}`} title={title}>
         {trans.__(data.state)}
       </span>
       <code className="jp-repro-nb-path" title={data.path}>
@@ -42,7 +52,7 @@ function DataView(props: ISectionProps & { data: IDataItem }): JSX.Element {
         {shortHash(data.hash) ?? '—'}
         {data.newHash && ` → ${shortHash(data.newHash)}`}
       </span>
-      <CellLink index={data.cellIndex} trans={trans} onSelectCell={onSelectCell} />
+      <CellLink {...props} index={data.cellIndex} />
     </li>
   );
 }

@@ -11,7 +11,10 @@ const MAX_NUMBERS = 12;
 /** One output difference: changed numbers, pixels, or the unified diff of the texts. */
 export function OutputDiffView(props: { diff: OutputDiff; trans: TranslationBundle }): JSX.Element {
   const { diff, trans } = props;
-  const lines = diff.unified_diff ?? [];
+  // the hunk headers are for tools; the panel shows the changed lines and their context
+  const lines = (diff.unified_diff ?? []).filter(
+    line => !line.startsWith('---') && !line.startsWith('+++') && !line.startsWith('@@')
+  );
   const numbers = diff.numbers_changed ?? [];
   const fraction = typeof diff.pixel_fraction === 'number' ? diff.pixel_fraction : null;
   return (

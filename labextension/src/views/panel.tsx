@@ -9,15 +9,18 @@ import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/tran
 import * as React from 'react';
 import { RecorderState } from '../model/recorder';
 import { ReproModel } from '../model/reproModel';
+import { CausesSection } from './causesSection';
 import { CheckSection } from './checkSection';
 import { DataSection } from './dataSection';
-import { DriftSection } from './driftSection';
 import { EnvironmentSection } from './environmentSection';
 import { ExportSection } from './exportSection';
+import { FixesSection } from './fixesSection';
 import { Header } from './header';
 import { PackagesSection } from './packagesSection';
+import { IPanelActions } from './props';
 import { RecorderStatus } from './recorderStatus';
 import { SeedsSection } from './seedsSection';
+import { SummarySection } from './summarySection';
 import { WarningsSection } from './warningsSection';
 
 export const PANEL_ID = 'jp-repro-nb-panel';
@@ -25,9 +28,18 @@ export const PANEL_ID = 'jp-repro-nb-panel';
 /** What the panel shows: no notebook, or the state of the notebook's recorder. */
 export type PanelState = 'no-notebook' | RecorderState;
 
+/** What the panel does that needs the shell (nbdime's tab, dialogs, downloads). */
+const NO_ACTIONS: IPanelActions = {
+  showDiff: () => undefined,
+  downloadReport: () => undefined,
+  insertSeedCell: () => undefined,
+  pickKernel: () => undefined
+};
+
 export class ReproPanel extends ReactWidget {
-  constructor(translator?: ITranslator) {
+  constructor(translator?: ITranslator, actions: IPanelActions = NO_ACTIONS) {
     super();
+    this.actions = actions;
     this.id = PANEL_ID;
     this.addClass('jp-repro-nb-panel');
     this.trans = (translator ?? nullTranslator).load('repro_nb');
@@ -35,6 +47,7 @@ export class ReproPanel extends ReactWidget {
   }
 
   readonly trans: TranslationBundle;
+  readonly actions: IPanelActions;
 
   /** The model of the notebook shown (the current one), or null. */
   get model(): ReproModel | null {
@@ -70,6 +83,7 @@ export class ReproPanel extends ReactWidget {
       <PanelView
         model={this._model}
         trans={this.trans}
+        actions={this.actions}
         onSelectCell={index => void this.selectCell(index)}
       />
     );
@@ -86,9 +100,10 @@ export class ReproPanel extends ReactWidget {
 function PanelView(props: {
   model: ReproModel | null;
   trans: TranslationBundle;
+  actions: IPanelActions;
   onSelectCell: (index: number | null) => void;
 }): JSX.Element {
-  const { model, trans, onSelectCell } = props;
+  const { model, trans, actions, onSelectCell } = props;
   if (!model || model.isDisposed) {
     const state: PanelState = 'no-notebook';
     return (
@@ -102,24 +117,34 @@ function PanelView(props: {
   }
   const summary = model.summary();
   const state: PanelState = model.recorderState;
-  const sections = { trans, onSelectCell };
+  const labels = summary.labels;
+  const sections = {
+    trans,
+    onSelectCell,
+    labelOf: (index: number) => labels[index] ?? trans.__('cell %1', index + 1)
+  };
+  const hasCheck = !!model.checks.lastResult;
   return (
     <div
       className="jp-repro-nb-body"
       data-state={state}
       data-cells-recorded={summary.recordedCells}
       data-warnings={summary.warnings.length}
+      data-groups={summary.groups.length}
     >
-      <Header
-        title={model.panel.context.localPath.split('/').pop() ?? model.path}
-        summary={summary}
-        trans={trans}
-      />
+      <Header title={model.panel.context.localPath.split('/').pop() ?? model.path} />
+      <SummarySection summary={summary} trans={trans} actions={actions} hasCheck={hasCheck} />
       <RecorderStatus recorder={model.recorder} trans={trans} />
       <CheckSection model={model} trans={trans} />
-      <ExportSection path={model.panel.context.localPath} trans={trans} />
+      <FixesSection fixes={summary.fixes} trans={trans} actions={actions} />
       {summary.drift.length > 0 && (
-        <DriftSection drift={summary.drift} attribution={summary.attribution} {...sections} />
+        <CausesSection
+          groups={summary.groups}
+          drift={summary.drift}
+          attribution={summary.attribution}
+          actions={actions}
+          {...sections}
+        />
       )}
       {!summary.hasRecord ? (
         <p className="jp-repro-nb-empty">{trans.__('This notebook has no repro-nb record yet.')}</p>
@@ -132,6 +157,7 @@ function PanelView(props: {
           <EnvironmentSection rows={summary.environment} trans={trans} />
         </>
       )}
+      <ExportSection path={model.panel.context.localPath} trans={trans} />
     </div>
   );
 }

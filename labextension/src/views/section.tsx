@@ -6,6 +6,8 @@ export function Section(props: {
   name: string;
   count?: number;
   collapsed?: boolean;
+  /** The summary's tooltip. */
+  caption?: string;
   children: React.ReactNode;
 }): JSX.Element {
   return (
@@ -13,7 +15,7 @@ export function Section(props: {
       className={`jp-repro-nb-section jp-repro-nb-section-${props.name}`}
       open={!props.collapsed}
     >
-      <summary>
+      <summary title={props.caption}>
         {props.title}
         {props.count !== undefined && <span className="jp-repro-nb-count">{props.count}</span>}
       </summary>

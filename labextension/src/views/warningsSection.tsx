@@ -23,7 +23,7 @@ const MAX_CELL_LINKS = 6;
 
 /** The warnings, grouped and sorted by kind (logic/warnings.ts), each with its cells. */
 export function WarningsSection(props: ISectionProps & { warnings: IWarningItem[] }): JSX.Element {
-  const { warnings, trans, onSelectCell } = props;
+  const { warnings, trans } = props;
   return (
     <Section title={trans.__('Warnings')} count={warnings.length} name="warnings">
       {warnings.length === 0 ? (
@@ -31,7 +31,7 @@ export function WarningsSection(props: ISectionProps & { warnings: IWarningItem[
       ) : (
         <ul className="jp-repro-nb-list">
           {warnings.map((w, i) => (
-            <WarningView key={i} warning={w} trans={trans} onSelectCell={onSelectCell} />
+            <WarningView key={i} {...props} warning={w} />
           ))}
         </ul>
       )}
@@ -40,7 +40,7 @@ export function WarningsSection(props: ISectionProps & { warnings: IWarningItem[
 }
 
 function WarningView(props: ISectionProps & { warning: IWarningItem }): JSX.Element {
-  const { warning, trans, onSelectCell } = props;
+  const { warning, trans } = props;
   const shown = warning.cells.slice(0, MAX_CELL_LINKS);
   const more = warning.cells.length - shown.length;
   return (
@@ -56,7 +56,7 @@ function WarningView(props: ISectionProps & { warning: IWarningItem }): JSX.Elem
       {shown.length > 0 && (
         <span className="jp-repro-nb-cell-links">
           {shown.map(c => (
-            <CellLink key={c.id} index={c.index} trans={trans} onSelectCell={onSelectCell} />
+            <CellLink key={c.id} {...props} index={c.index} compact={shown.length > 1} />
           ))}
           {more > 0 && <span className="jp-repro-nb-muted">{trans.__('+%1 more', more)}</span>}
         </span>
