@@ -225,7 +225,7 @@ IPYTHON7 = [  # nbval's own test-exceptions-fail-storedmismatch sample, as IPyth
     "\x1b[0;31mNameError\x1b[0m                                 Traceback (most recent call last)",
     "\x1b[0;32m<ipython-input-1-bf9d05c57e16>\x1b[0m in \x1b[0;36m<module>\x1b[0;34m()\x1b[0m\n"
     "\x1b[1;32m      2\x1b[0m \x1b[0;32mdef\x1b[0m \x1b[0mfoo\x1b[0m\x1b[0;34m(\x1b[0m\x1b[0;34m)\x1b[0m\x1b[0;34m:\x1b[0m\n"
-    "\x1b[1;32m      3\x1b[0m     \x1b[0;32mraise\x1b[0m \x1b[0mRuntimeError\x1b[0m\x1b[0;34m(\x1b[0m\x1b[0;34m\"Foo\"\x1b[0m\x1b[0;34m)\x1b[0m\n"
+    '\x1b[1;32m      3\x1b[0m     \x1b[0;32mraise\x1b[0m \x1b[0mRuntimeError\x1b[0m\x1b[0;34m(\x1b[0m\x1b[0;34m"Foo"\x1b[0m\x1b[0;34m)\x1b[0m\n'
     "\x1b[0;32m----> 4\x1b[0;31m \x1b[0mfoo\x1b[0m\x1b[0;34m(\x1b[0m\x1b[0ma\x1b[0m\x1b[0;34m)\x1b[0m\n",
     "\x1b[0;31mNameError\x1b[0m: name 'a' is not defined",
 ]

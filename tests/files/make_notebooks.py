@@ -602,8 +602,14 @@ def edited_after_it_ran() -> dict[str, Any]:
             code(
                 "typo",
                 "values = [1]\ntotal = sum(values)\nprint(total)",
-                [{"output_type": "error", "ename": "NameError", "evalue": "name 'totl' is not defined",
-                  "traceback": typo_traceback}],
+                [
+                    {
+                        "output_type": "error",
+                        "ename": "NameError",
+                        "evalue": "name 'totl' is not defined",
+                        "traceback": typo_traceback,
+                    }
+                ],
                 2,
             ),
             code("restarted", "print('second session')", [], 1),

@@ -62,7 +62,10 @@ def traceback_edit_causes(index: int, stored_cell: Mapping[str, Any]) -> list[Ca
                         "high",
                         index,
                         {"line": number, "stored": shown.rstrip(), "now": None if now is None else now.rstrip()},
-                        (f"stored traceback, line {number}: {shown.strip()!r}", f"cell source, line {number}: {now_text}"),
+                        (
+                            f"stored traceback, line {number}: {shown.strip()!r}",
+                            f"cell source, line {number}: {now_text}",
+                        ),
                     )
                 ]
     return []
