@@ -29,7 +29,9 @@ const KIND_RANK: Record<string, number> = {
   'out-of-order': 3,
   rerun: 4,
   'package-changed': 5,
-  'recorder-error': 6
+  'recorder-error': 6,
+  'skewed-evaluation': 7,
+  'label-shift': 7
 };
 
 /**

@@ -13,7 +13,9 @@ const KIND_LABELS: Record<string, string> = {
   'out-of-order': 'out of order',
   rerun: 're-run',
   'package-changed': 'package',
-  'recorder-error': 'recorder'
+  'recorder-error': 'recorder',
+  'skewed-evaluation': 'skewed evaluation',
+  'label-shift': 'label shift'
 };
 
 /** How many cell links a grouped warning shows before "+N more". */
