@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from . import registry
@@ -14,6 +15,9 @@ from .recorder import Recorder
 MAGICS = ("repro", "repro_data", "repro_save", "repro_seed")
 #: Where the magics live; declared by name so that loading the extension does not import them.
 MAGICS_MODULE = "repro_nb.kernel.magics"
+#: A seed for the whole session, set by ``repro-nb seeds`` for each re-run: every RNG is
+#: seeded with it at load, and ``%repro_seed N`` in the notebook uses it instead of N.
+SEED_ENV = "REPRO_NB_SEED"
 
 
 def load_ipython_extension(ip: Any) -> None:
@@ -23,6 +27,7 @@ def load_ipython_extension(ip: Any) -> None:
     # %config only reaches configurables the shell knows of.
     ip.configurables.append(config)
     recorder = Recorder(config, notebook_path=detect_notebook_path(ip.user_ns))
+    _apply_seed_override(ip, recorder, os.environ.get(SEED_ENV))
 
     def pre_run_cell(info: Any) -> None:
         recorder.begin_cell(info.raw_cell, getattr(info, "cell_id", None))
@@ -38,6 +43,22 @@ def load_ipython_extension(ip: Any) -> None:
     channel.register()
     _register_magics(ip)
     registry.add(ip, registry.Loaded(recorder, channel, pre_run_cell, post_run_cell))
+
+
+def _apply_seed_override(ip: Any, recorder: Recorder, value: str | None) -> None:
+    """``REPRO_NB_SEED=N``: seed every RNG with N now (and those imported later), as ``%repro_seed N`` does."""
+    if not value:
+        return
+    try:
+        seed = int(value, 0)
+    except ValueError:
+        recorder.warnings.append(
+            {"kind": "recorder-error", "message": f"{SEED_ENV}={value!r} is not an integer seed: ignored"}
+        )
+        return
+    recorder.seed_override = seed
+    recorder.seeds.seed_all(seed)
+    ip.user_ns["REPRO_SEED"] = seed
 
 
 def _register_magics(ip: Any) -> None:
