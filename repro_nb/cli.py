@@ -90,6 +90,27 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("actual", metavar="B.ipynb")
     _compare_args(diff)
 
+    seeds = sub.add_parser(
+        "seeds", help="re-run a notebook once per seed and judge its named results and claims across the seeds"
+    )
+    seeds.add_argument("notebook")
+    seeds.add_argument(
+        "--seeds", default="0..9", help="seeds to run: a range (0..9), a list (1,2,5) or both (default 0..9)"
+    )
+    seeds.add_argument(
+        "--jobs", "-j", type=int, help="runs in parallel, each in its own kernel (results identical to serial)"
+    )
+    seeds.add_argument("--timeout", type=float, help=HELP["timeout"])
+    seeds.add_argument("--kernel", help=HELP["kernel"])
+    seeds.add_argument("--json", metavar="FILE", help="also write the study as JSON here (schema: seeds-v1)")
+    seeds.add_argument("--html", metavar="FILE", help="write an HTML report with a plot per result")
+    seeds.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not leave the study beside the notebook (<stem>.repro-seeds.json, read by `repro-nb report`)",
+    )
+    seeds.add_argument("--config", metavar="PYPROJECT", help="read [tool.repro-nb] from this file")
+
     show = sub.add_parser("show", help="print the record stored in a notebook (or its sidecar)")
     show.add_argument("notebook")
     show.add_argument("--json", action="store_true", help="the raw record as JSON")
@@ -100,7 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        handler = {"run": cmd_run, "check": cmd_check, "diff": cmd_diff, "show": cmd_show, "env": cmd_env}[args.command]
+        handler = {
+            "run": cmd_run,
+            "check": cmd_check,
+            "diff": cmd_diff,
+            "show": cmd_show,
+            "env": cmd_env,
+            "seeds": cmd_seeds,
+        }[args.command]
         return handler(args)
     except ReproError as exc:
         print(f"repro-nb: error: {exc}", file=sys.stderr)
@@ -272,6 +300,48 @@ def _report(args: argparse.Namespace, results: list[Any]) -> int:
 
         write_junit(args.junit, results)
     return max((r.exit_code for r in results), default=EXIT_OK)
+
+
+def cmd_seeds(args: argparse.Namespace) -> int:
+    from .check.seeds import SeedsOptions, parse_seeds, study, study_path
+    from .format.files import read_notebook
+    from .format.record import read_record
+    from .report import seeds as seeds_report
+
+    settings = _settings(args)
+    seeds = parse_seeds(args.seeds)
+    for output in (args.json, args.html):
+        if output:
+            _check_writable(output)
+    nb = read_notebook(args.notebook)
+    if read_record(nb, args.notebook) is None:
+        _say(
+            f"{args.notebook} has no repro-nb record: the stored values are unknown, only the seeds' runs are compared"
+        )
+    options = SeedsOptions(
+        seeds=seeds,
+        timeout=settings.timeout or None,
+        startup_timeout=settings.startup_timeout,
+        kernel_name=settings.kernel,
+    )
+    jobs = settings.jobs if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise ReproError("--jobs must be at least 1")
+
+    def progress(run: Any) -> None:
+        _say(f"seed {run.seed}: {run.status} ({run.duration_s:.1f} s)" + (f": {run.error}" if run.error else ""))
+
+    result = study(
+        args.notebook, options, jobs=jobs, on_run=progress if sys.stderr.isatty() or len(seeds) > 1 else None
+    )
+    print(seeds_report.terminal(result))
+    if not args.no_save:
+        seeds_report.write_json(study_path(args.notebook), result)
+    if args.json:
+        seeds_report.write_json(args.json, result)
+    if args.html:
+        seeds_report.write_html(args.html, result)
+    return result.exit_code
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from ..format.check_types import (
     AttributionJson,
     CellOutcome,
     CellResultJson,
+    EvaluationJson,
     FailureJson,
     NotebookResultJson,
     RestoredEnvironmentJson,
@@ -21,6 +22,7 @@ from ..format.check_types import (
     Verdict,
 )
 from .causes import Cause
+from .describe import DataDescription
 from .environment_diff import EnvironmentDifference
 from .evidence import DataDrift, PackageDrift
 from .kernels import KernelChoice
@@ -75,6 +77,10 @@ class NotebookResult:
     #: check ran in, and the attribution of the drift to changed distributions
     restored_environment: RestoredEnvironmentJson | None = None
     attribution: AttributionJson | None = None
+    #: the tables the notebook read, described (:mod:`repro_nb.check.describe`)
+    data_descriptions: list[DataDescription] = field(default_factory=list)
+    #: named results, metrics and evaluation warnings the re-run recorded
+    evaluation: EvaluationJson | None = None
     #: not serialized: the notebooks themselves, for the HTML report's images
     stored: Any = None
     executed: Any = None
@@ -93,6 +99,10 @@ class NotebookResult:
             document["restored_environment"] = self.restored_environment
         if self.attribution is not None:
             document["attribution"] = self.attribution
+        if self.data_descriptions:
+            document["data_descriptions"] = [d.to_json() for d in self.data_descriptions]  # type: ignore[misc]
+        if self.evaluation is not None:
+            document["evaluation"] = self.evaluation
         return document
 
     def _to_json(self) -> NotebookResultJson:

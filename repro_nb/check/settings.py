@@ -53,6 +53,9 @@ HELP: dict[str, str] = {
     "skip": "glob patterns of notebook paths not to check",
     "skip_tags": "cell tags whose outputs are not compared (repro-skip and nbval-ignore-output always are)",
     "jobs": "notebooks checked in parallel, each in its own kernel",
+    "labels": "label columns of the data files, by path relative to the notebook ('*': any table), for their "
+    "class balance (a file's %repro_data --label wins; label, target, class, y, … are recognised otherwise)",
+    "describe_data": "describe the tables a notebook read (rows, columns, types, missing values, class balance)",
 }
 
 
@@ -77,6 +80,8 @@ class Settings:
     skip: tuple[str, ...] = ()
     skip_tags: tuple[str, ...] = ()
     jobs: int = 1
+    labels: tuple[tuple[str, str], ...] = ()
+    describe_data: bool = True
     source: str | None = None  # the pyproject.toml it came from
 
     def override(self, **values: Any) -> Settings:
@@ -118,6 +123,8 @@ class Settings:
             compare=self.compare_options(),
             stop_on_error=self.stop_on_error,
             strict_kernel=self.strict_kernel,
+            describe_data=self.describe_data,
+            labels=self.labels,
         )
 
 
@@ -140,6 +147,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "skip": (list,),
     "skip_tags": (list,),
     "jobs": (int,),
+    "labels": (dict, str),
+    "describe_data": (bool,),
 }
 
 
@@ -174,10 +183,25 @@ def load_settings(start: str | None = None, pyproject: str | None = None) -> Set
         if not isinstance(value, _TYPES[name]) or (isinstance(value, bool) and bool not in _TYPES[name]):
             expected = " or ".join(t.__name__ for t in _TYPES[name])
             raise ConfigError(f"{path}: [tool.repro-nb] {key} must be {expected}, not {type(value).__name__}")
+        if name == "labels":
+            values[name] = _labels(path, value)
+            continue
         values[name] = tuple(str(v) for v in value) if isinstance(value, list) else value
     if "sanitize_with" in values:
         values["sanitize_with"] = os.path.join(os.path.dirname(os.path.abspath(path)), values["sanitize_with"])
     return _validated(Settings(source=path, **values))
+
+
+def _labels(path: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """``labels = "target"`` (any table) or ``labels = {"data/test.csv" = "is_spoof"}``."""
+    if isinstance(value, str):
+        return (("*", value),)
+    pairs = []
+    for key, column in value.items():
+        if not isinstance(column, str):
+            raise ConfigError(f"{path}: [tool.repro-nb] labels.{key} must be a column name (str)")
+        pairs.append((str(key).replace("\\", "/"), column))
+    return tuple(pairs)
 
 
 def _sanitize_masks(path: str | None) -> tuple[tuple[str, str], ...]:
