@@ -707,6 +707,29 @@ def reads_skewed_table() -> dict[str, Any]:
     )
 
 
+def stars_five(claims: bool = True) -> dict[str, Any]:
+    """Earns five stars once recorded, checked and studied across seeds (``stars_data/``).
+
+    A parameters cell, every RNG seeded, relative paths, no environment variable, a
+    data file read and hashed, a named result with a claim that holds for any seed.
+    ``claims=False``: the result is printed, not stored (four stars at most).
+    """
+    last = (
+        "import repro_nb\nrepro_nb.result('accuracy', round(0.9 + 0.01 * noise, 6), claim='>= 0.85')"
+        if claims
+        else "print(round(0.9 + 0.01 * noise, 6))"
+    )
+    return notebook(
+        [
+            code("params", "rows = 3", tags=["parameters"]),
+            code("seed", "%repro_seed 3"),
+            code("draw", "import numpy as np\nnoise = float(np.random.rand())"),
+            code("read", "with open('stars_data/table.csv') as f:\n    lines = f.read().splitlines()"),
+            code("result", last),
+        ]
+    )
+
+
 NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "noise_and_skips_reproduce": noise_and_skips_reproduce,
     **{f"nbformat_4_{m}": functools.partial(nbformat_minor, m) for m in range(6)},
@@ -742,6 +765,8 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "unknown_kernel": unknown_kernel,
     "seeds_claims": seeds_claims,
     "reads_skewed_table": reads_skewed_table,
+    "stars_five": stars_five,
+    "stars_no_claims": functools.partial(stars_five, claims=False),
 }
 
 
@@ -755,6 +780,9 @@ def main() -> None:
     csv = HERE / "seeded_numpy_reads_csv_data"
     csv.mkdir(exist_ok=True)
     (csv / "values.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
+    stars = HERE / "stars_data"
+    stars.mkdir(exist_ok=True)
+    (stars / "table.csv").write_text("x,label\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
     skewed = HERE / "reads_skewed_table_data"
     skewed.mkdir(exist_ok=True)
     (skewed / "test.csv").write_text(
