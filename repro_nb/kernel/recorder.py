@@ -579,7 +579,13 @@ class Recorder:
             if access.write:
                 writes.append({**item})
                 self._writers[shown] = execution_count
-            self.data[shown] = {**item, "execution_count": execution_count}
+            entry: DataFileRecord = {**item, "execution_count": execution_count}
+            pin = self._pins.get(os.path.abspath(access.path))
+            if pin is not None:  # a pinned file read later stays pinned, with its label (%repro_data --label)
+                entry["pinned"] = True
+                if "label" in pin:
+                    entry["label"] = pin["label"]
+            self.data[shown] = entry
         return reads, writes
 
     def _changed_warning(

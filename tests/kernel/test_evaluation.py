@@ -135,6 +135,10 @@ def test_repro_data_label_is_recorded_and_a_missing_column_is_a_clear_error(kern
     kernel.run("%repro_data labels/test.csv --label is_spoof")
     [pinned] = [d for d in kernel.record()["notebook"]["data"] if d["path"] == "labels/test.csv"]
     assert pinned["label"] == "is_spoof" and pinned["pinned"] is True
+    # reading the pinned table afterwards keeps it pinned and keeps its label
+    kernel.run("rows = open('labels/test.csv').read().splitlines()")
+    [read] = [d for d in kernel.record()["notebook"]["data"] if d["path"] == "labels/test.csv"]
+    assert read["label"] == "is_spoof" and read["pinned"] is True
     result = kernel.execute("%repro_data labels/test.csv --label lable")
     assert result.error is not None and result.error["ename"] == "UsageError"
     assert result.error["evalue"] == (

@@ -357,12 +357,13 @@ def evaluation(evidence: Evidence) -> list[Criterion]:
     if record is None:
         return [
             _no_record(evidence, "claims-recorded", "its results"),
+            Criterion("evaluation-not-fooled", "readiness", "unknown", "its evaluation: unknown", []),
             Criterion(
                 "claims-hold-across-seeds", "outcome", "unknown", "whether its claims hold across seeds: unknown", []
             ),
-            Criterion("evaluation-not-fooled", "readiness", "unknown", "its evaluation: unknown", []),
         ]
-    return [_claims(evidence), _across_seeds(evidence), _not_fooled(evidence)]
+    # a fooled evaluation first: more seeds of a misleading number do not help
+    return [_claims(evidence), _not_fooled(evidence), _across_seeds(evidence)]
 
 
 def _claims(evidence: Evidence) -> Criterion:
