@@ -155,3 +155,31 @@ def test_a_check_describes_the_tables_the_notebook_read(tmp_path: Path) -> None:
     assert document["notebooks"][0]["data_descriptions"][0]["skewed"] is True
     text = "\n".join(terminal.data_and_evaluation_lines(result))
     assert "reads_skewed_table_data/test.csv: 100 rows × 3 columns, 4 missing values; label label" in text
+
+
+def test_a_large_file_read_in_parallel_ranges_gives_what_one_stream_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(
+        "n,score,label\n" + "".join(f"{i},{'' if i % 7 == 0 else i / 3},{int(i % 10 == 0)}\n" for i in range(20_000))
+    )
+    one = describe_table(str(path)).to_json()
+    monkeypatch.setattr(describe, "_PARALLEL_MIN", 1024)
+    monkeypatch.setattr(describe, "_BLOCK", 16 << 10)
+    monkeypatch.setattr(describe.os, "cpu_count", lambda: 4)
+    schema, streams = describe._csv_streams(str(path), ",")
+    assert len(streams) == 4 and schema.names == ["n", "score", "label"]
+    ranged = describe_table(str(path)).to_json()
+    assert {k: v for k, v in ranged.items() if k != "seconds"} == {k: v for k, v in one.items() if k != "seconds"}
+    assert ranged["rows"] == 20_000 and ranged["missing"]["score"] == 2858
+    # a quote may hide a line end inside a field: one stream then
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('n,text\n1,"a\nb"\n' + "".join(f"{i},x\n" for i in range(5000)))
+    assert len(describe._csv_streams(str(quoted), ",")[1]) == 1
+    assert describe_table(str(quoted)).rows == 5001
+    # a later range whose values do not fit the first block's types: pandas, as with one stream
+    late = tmp_path / "late.csv"
+    late.write_text("n,label\n" + "".join(f"{i},{i % 2}\n" for i in range(20_000)) + "oops,1\n")
+    d = describe_table(str(late))
+    assert d.error is None and d.rows == 20_001 and d.dtypes["n"] in ("object", "str")
