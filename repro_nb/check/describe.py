@@ -236,7 +236,9 @@ def _csv_streams(path: str, delimiter: str) -> tuple[Any, list[Callable[[], Any]
     streaming reader with the column types inferred from the first block: pyarrow's
     streaming reader parses one block at a time, so ranges in parallel are what bring
     it near the multithreaded reader's speed while memory stays a few blocks per range.
-    A quote in the first block means a line end may sit inside a field: no cutting then.
+    A quoted field spanning lines in the first block means a line end may sit inside a
+    field: no cutting then (pyarrow, with ``newlines_in_values`` off as here, does not
+    read such fields in one stream either).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -255,7 +257,7 @@ def _csv_streams(path: str, delimiter: str) -> tuple[Any, list[Callable[[], Any]
         return reader.schema, [lambda: reader]
     data = pa.memory_map(path).read_buffer()  # zero-copy: the ranges are slices of the mapped file
     sample = data.slice(0, min(data.size, _BLOCK)).to_pybytes()
-    if b'"' in sample or b"\n" not in sample:
+    if b"\n" not in sample or (b'"' in sample and _quote_spans_lines(sample)):
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=_BLOCK, use_threads=True),
@@ -286,6 +288,11 @@ def _csv_streams(path: str, delimiter: str) -> tuple[Any, list[Callable[[], Any]
         )
 
     return schema, [opener(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def _quote_spans_lines(sample: bytes) -> bool:
+    """Whether some line of ``sample`` has an odd number of quotes (a quoted field goes on past it)."""
+    return any(line.count(b'"') % 2 for line in sample[: sample.rindex(b"\n")].split(b"\n"))
 
 
 def _describe_csv_pandas(path: str, delimiter: str, description: DataDescription) -> None:
