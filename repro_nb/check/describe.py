@@ -15,6 +15,7 @@ column is read; Feather is memory-mapped. Here, in the checker, never in the ker
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import time
@@ -229,7 +230,7 @@ def _describe_csv(path: str, delimiter: str, description: DataDescription) -> No
 
 
 def _csv_streams(path: str, delimiter: str) -> tuple[Any, list[Callable[[], Any]]]:
-    """The table's schema and the readers that together cover its rows.
+    """The table's schema and the openers of the readers that together cover its rows.
 
     One streaming reader for a small, compressed or quoted file. A large plain file is
     cut at line ends into one byte range per CPU (at most 4), each read by its own
@@ -255,39 +256,67 @@ def _csv_streams(path: str, delimiter: str) -> tuple[Any, list[Callable[[], Any]
             convert_options=convert,
         )
         return reader.schema, [lambda: reader]
-    data = pa.memory_map(path).read_buffer()  # zero-copy: the ranges are slices of the mapped file
-    sample = data.slice(0, min(data.size, _BLOCK)).to_pybytes()
-    if b"\n" not in sample or (b'"' in sample and _quote_spans_lines(sample)):
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=_BLOCK, use_threads=True),
-            parse_options=parse,
-            convert_options=convert,
-        )
-        return reader.schema, [lambda: reader]
-    schema = pacsv.open_csv(
-        pa.BufferReader(data.slice(0, sample.rindex(b"\n") + 1)), parse_options=parse, convert_options=convert
-    ).schema
-    cuts = [sample.index(b"\n") + 1]
-    for k in range(1, workers):
-        at = cuts[0] + k * (data.size - cuts[0]) // workers
-        ahead = data.slice(at, min(1 << 20, data.size - at)).to_pybytes()
-        if b"\n" not in ahead or at + ahead.index(b"\n") + 1 <= cuts[-1]:
-            continue
-        cuts.append(at + ahead.index(b"\n") + 1)
-    cuts.append(data.size)
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        sample = handle.read(_BLOCK)
+        if b"\n" not in sample or (b'"' in sample and _quote_spans_lines(sample)):
+            reader = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(block_size=_BLOCK, use_threads=True),
+                parse_options=parse,
+                convert_options=convert,
+            )
+            return reader.schema, [lambda: reader]
+        schema = pacsv.open_csv(
+            pa.BufferReader(sample[: sample.rindex(b"\n") + 1]), parse_options=parse, convert_options=convert
+        ).schema
+        cuts = [sample.index(b"\n") + 1]
+        for k in range(1, workers):
+            at = cuts[0] + k * (size - cuts[0]) // workers
+            handle.seek(at)
+            ahead = handle.read(1 << 20)
+            if b"\n" not in ahead or at + ahead.index(b"\n") + 1 <= cuts[-1]:
+                continue
+            cuts.append(at + ahead.index(b"\n") + 1)
+    cuts.append(size)
     typed = pacsv.ConvertOptions(strings_can_be_null=True, column_types=schema)
     names = pacsv.ReadOptions(block_size=_BLOCK, column_names=schema.names, use_threads=False)
 
     def opener(start: int, stop: int) -> Callable[[], Any]:
         return lambda: pacsv.open_csv(
-            pa.BufferReader(data.slice(start, stop - start)),
+            io.BufferedReader(_Range(path, start, stop), buffer_size=1 << 20),
             read_options=names,
             parse_options=parse,
             convert_options=typed,
         )
 
     return schema, [opener(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+class _Range(io.RawIOBase):
+    """Bytes ``start`` to ``stop`` of a file, as a stream (``os.pread``: no shared file position)."""
+
+    def __init__(self, path: str, start: int, stop: int) -> None:
+        super().__init__()
+        self._fd = os.open(path, os.O_RDONLY)
+        self._pos, self._stop = start, stop
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._stop - self._pos)
+        if wanted <= 0:
+            return 0
+        data = os.pread(self._fd, wanted, self._pos)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
 def _quote_spans_lines(sample: bytes) -> bool:
