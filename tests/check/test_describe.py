@@ -16,6 +16,7 @@ from repro_nb.check import describe
 from repro_nb.check.describe import describe_files, describe_table
 from repro_nb.check.pipeline import check_notebook
 from repro_nb.report import terminal
+from repro_nb.report.html import render_html_document
 from repro_nb.report.json_report import to_document
 
 from support import FILES
@@ -153,6 +154,8 @@ def test_a_check_describes_the_tables_the_notebook_read(tmp_path: Path) -> None:
     assert d.missing["score"] == 4
     document = to_document([result])
     assert document["notebooks"][0]["data_descriptions"][0]["skewed"] is True
+    page = render_html_document(document)
+    assert "Data read" in page and "reads_skewed_table_data/test.csv" in page and "(skewed)" in page
     text = "\n".join(terminal.data_and_evaluation_lines(result))
     assert "reads_skewed_table_data/test.csv: 100 rows × 3 columns, 4 missing values; label label" in text
 
