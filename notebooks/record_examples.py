@@ -64,4 +64,5 @@ def record_replay(name: str) -> None:
 if __name__ == "__main__":
     record_top_to_bottom("iris_classifier.ipynb")
     record_top_to_bottom("sales_analysis.ipynb")
+    record_top_to_bottom("skewed_evaluation.ipynb")
     record_replay("classic_mistakes.ipynb")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 from ._version import __version__
 
-__all__ = ["__version__", "current_record", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["__version__", "current_record", "load_ipython_extension", "result", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ip: Any) -> None:
@@ -34,6 +34,17 @@ def current_record() -> Sidecar | None:
 
     recorder = current_recorder()
     return recorder.sidecar() if recorder else None
+
+
+def result(name: str, value: Any, claim: str | None = None) -> None:
+    """Store ``value`` as the named result ``name`` in the record and show it.
+
+    ``claim`` is a small expression about it: ``">= 0.9"``, ``"0.93 ± 0.01"``, ``"<
+    baseline"`` (another named result); see docs/results.md.
+    """
+    from .kernel.results import result as store
+
+    store(name, value, claim)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:

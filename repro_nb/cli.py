@@ -112,6 +112,50 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--port", type=int, default=0, help="--web: the port to serve on (default: a free one)")
     web.add_argument("--browser", help="--web: the browser to open (default: the system's; 'none' opens nothing)")
 
+    seeds = sub.add_parser(
+        "seeds", help="re-run a notebook once per seed and judge its named results and claims across the seeds"
+    )
+    seeds.add_argument("notebook")
+    seeds.add_argument(
+        "--seeds", default="0..9", help="seeds to run: a range (0..9), a list (1,2,5) or both (default 0..9)"
+    )
+    seeds.add_argument(
+        "--jobs", "-j", type=int, help="runs in parallel, each in its own kernel (results identical to serial)"
+    )
+    seeds.add_argument("--timeout", type=float, help=HELP["timeout"])
+    seeds.add_argument("--kernel", help=HELP["kernel"])
+    seeds.add_argument("--json", metavar="FILE", help="also write the study as JSON here (schema: seeds-v1)")
+    seeds.add_argument("--html", metavar="FILE", help="write an HTML report with a plot per result")
+    seeds.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not leave the study beside the notebook (<stem>.repro-seeds.json, read by `repro-nb report`)",
+    )
+    seeds.add_argument("--config", metavar="PYPROJECT", help="read [tool.repro-nb] from this file")
+
+    report = sub.add_parser(
+        "report", help="rate notebooks on five stars of reproducibility and write REPRODUCIBILITY.md (or HTML, JSON)"
+    )
+    report.add_argument("targets", nargs="+", metavar="NB|DIR")
+    report.add_argument("--format", choices=("md", "html", "json"), default="md", help="what to write (default md)")
+    report.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where (default: REPRODUCIBILITY.md, .html or reproducibility.json in the notebook's or the directory's "
+        "folder; '-' for standard output)",
+    )
+    report.add_argument(
+        "--check",
+        action="store_true",
+        help="re-run each notebook first and keep the check beside it (<stem>.repro-check.json) for the Code star",
+    )
+    report.add_argument("--badge", metavar="FILE", help="also write a shields-style SVG badge of the (lowest) score")
+    report.add_argument("--timeout", type=float, help=HELP["timeout"])
+    report.add_argument("--jobs", "-j", type=int, help=HELP["jobs"])
+    report.add_argument("--kernel", help=HELP["kernel"])
+    report.add_argument("--config", metavar="PYPROJECT", help="read [tool.repro-nb] from this file")
+
     show = sub.add_parser("show", help="print the record stored in a notebook (or its sidecar)")
     show.add_argument("notebook")
     show.add_argument("--json", action="store_true", help="the raw record as JSON")
@@ -122,7 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        handler = {"run": cmd_run, "check": cmd_check, "diff": cmd_diff, "show": cmd_show, "env": cmd_env}[args.command]
+        handler = {
+            "run": cmd_run,
+            "check": cmd_check,
+            "diff": cmd_diff,
+            "show": cmd_show,
+            "env": cmd_env,
+            "seeds": cmd_seeds,
+            "report": cmd_report,
+        }[args.command]
         return handler(args)
     except ReproError as exc:
         print(f"repro-nb: error: {exc}", file=sys.stderr)
@@ -414,6 +466,102 @@ def _report(args: argparse.Namespace, results: list[Any], compare: Any = None) -
         for result in results:
             write_executed(args.executed, result, compare or _settings(args).compare_options())
     return max((r.exit_code for r in results), default=EXIT_OK)
+
+
+def cmd_seeds(args: argparse.Namespace) -> int:
+    from .check.seeds import SeedsOptions, parse_seeds, study, study_path
+    from .format.files import read_notebook
+    from .format.record import read_record
+    from .report import seeds as seeds_report
+
+    settings = _settings(args)
+    seeds = parse_seeds(args.seeds)
+    for output in (args.json, args.html):
+        if output:
+            _check_writable(output)
+    nb = read_notebook(args.notebook)
+    if read_record(nb, args.notebook) is None:
+        _say(
+            f"{args.notebook} has no repro-nb record: the stored values are unknown, only the seeds' runs are compared"
+        )
+    options = SeedsOptions(
+        seeds=seeds,
+        timeout=settings.timeout or None,
+        startup_timeout=settings.startup_timeout,
+        kernel_name=settings.kernel,
+    )
+    jobs = settings.jobs if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise ReproError("--jobs must be at least 1")
+
+    def progress(run: Any) -> None:
+        _say(f"seed {run.seed}: {run.status} ({run.duration_s:.1f} s)" + (f": {run.error}" if run.error else ""))
+
+    result = study(
+        args.notebook, options, jobs=jobs, on_run=progress if sys.stderr.isatty() or len(seeds) > 1 else None
+    )
+    print(seeds_report.terminal(result))
+    if not args.no_save:
+        seeds_report.write_json(study_path(args.notebook), result)
+    if args.json:
+        seeds_report.write_json(args.json, result)
+    if args.html:
+        seeds_report.write_html(args.html, result)
+    return result.exit_code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .check.discovery import collect_notebooks
+    from .check.stars import check_path, rate
+    from .report import badge, reproducibility
+
+    settings = _settings(args)
+    missing = [t for t in args.targets if not os.path.exists(t)]
+    if missing:
+        raise ReproError(f"no such notebook or directory: {', '.join(missing)}")
+    notebooks = collect_notebooks(args.targets, settings.skip)
+    notebooks = [n for n in notebooks if not n.endswith(".executed.ipynb")]
+    if not notebooks:
+        raise ReproError(f"no notebooks in {', '.join(args.targets)}")
+    first = args.targets[0]
+    base = first if os.path.isdir(first) else os.path.dirname(os.path.abspath(first))
+    default = {"md": "REPRODUCIBILITY.md", "html": "REPRODUCIBILITY.html", "json": "reproducibility.json"}[args.format]
+    output = args.output or os.path.join(base, default)
+    if output != "-":
+        _check_writable(output)
+    if args.badge:
+        _check_writable(args.badge)
+    if args.check:
+        from .check.parallel import check_many
+        from .report.json_report import write_json
+
+        jobs = settings.jobs if args.jobs is None else args.jobs
+        for result in check_many(notebooks, settings.check_options(), jobs=max(1, jobs)):
+            write_json(check_path(result.path), [result], command="repro-nb report --check")
+            _say(f"{result.path}: {result.verdict} (kept in {check_path(result.path)})")
+    ratings = [rate(path, dict(settings.labels)) for path in notebooks]
+    text = {
+        "md": lambda: reproducibility.markdown(ratings, base),
+        "html": lambda: reproducibility.html(ratings, base),
+        "json": lambda: reproducibility.json_text(ratings),
+    }[args.format]()
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        from .format.files import atomic_write_text
+
+        atomic_write_text(output, text)
+        for r in ratings:
+            print(
+                f"{r.path}: {badge.stars_text(r.score)} {r.score}/5"
+                + (f"; next: {r.next_steps[0]}" if r.next_steps else "")
+            )
+        print(f"repro-nb: wrote {output}")
+    if args.badge:
+        from .format.files import atomic_write_text
+
+        atomic_write_text(args.badge, badge.svg(min(r.score for r in ratings)))
+    return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ const OUTPUT = path.join(PACKAGE, 'src/schema');
  */
 const TARGETS = [
   {
-    schema: 'record-v1.schema.json',
+    schema: 'record-v2.schema.json',
     output: 'record.ts',
     names: {
       '': 'Sidecar',
@@ -102,7 +102,7 @@ const TARGETS = [
 ];
 
 /** References to another schema file become imports of that file's generated module. */
-const EXTERNAL = { 'record-v1.schema.json': { module: './record', names: TARGETS[0].names } };
+const EXTERNAL = { 'record-v2.schema.json': { module: './record', names: TARGETS[0].names } };
 
 function pascalCase(key) {
   return key.replace(/(^|[_\-\s]+)([a-z0-9])/gi, (_, __, c) => c.toUpperCase());

@@ -104,9 +104,17 @@ class RecordingClient(NotebookClient):
     ``execute_cell``), e.g. to replay an author's out-of-order session.
     """
 
-    def __init__(self, *args: Any, observer: ExecutionObserver | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        observer: ExecutionObserver | None = None,
+        kernel_env: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         self.observer = observer or ExecutionObserver()
+        #: variables added to the kernel's environment (``REPRO_NB_SEED`` for ``repro-nb seeds``)
+        self.kernel_env = dict(kernel_env or {})
         self.observer.nb = self.nb
         self._comm_id = uuid.uuid4().hex
         self._executing_cell_id: str | None = None
@@ -126,6 +134,8 @@ class RecordingClient(NotebookClient):
         if "stderr" not in kwargs:
             self._kernel_stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in cleanup
             kwargs["stderr"] = self._kernel_stderr
+        if self.kernel_env:
+            kwargs["env"] = {**os.environ, **kwargs.get("env", {}), **self.kernel_env}
         await super().async_start_new_kernel(**kwargs)
 
     start_new_kernel = run_sync(async_start_new_kernel)
@@ -266,6 +276,7 @@ class ReproEngine(NBClientEngine):  # type: ignore[misc]  # papermill is untyped
         **kwargs: Any,
     ) -> Any:
         observer: ExecutionObserver = kwargs.pop("repro_observer", None) or ExecutionObserver()
+        kernel_env: dict[str, str] | None = kwargs.pop("repro_kernel_env", None)
         input_path = kwargs.pop("input_path", None)
         if observer.notebook_path is None and isinstance(input_path, str):
             observer.notebook_path = input_path
@@ -274,6 +285,7 @@ class ReproEngine(NBClientEngine):  # type: ignore[misc]  # papermill is untyped
         client = ReproNotebookClient(
             nb_man,
             observer=observer,
+            kernel_env=kernel_env,
             timeout=execution_timeout if execution_timeout else None,
             startup_timeout=start_timeout,
             kernel_name=kernel_name,

@@ -21,3 +21,7 @@ class CheckOptions:
     """Stop at the first error the stored notebook does not have, instead of going on."""
     strict_kernel: bool = False
     """Refuse to check with another kernel of the same language when the notebook's is missing."""
+    describe_data: bool = True
+    """Describe the tables the notebook read (rows, columns, types, missing values, class balance)."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """``[tool.repro-nb] labels``: (data file path or ``*``, its label column)."""

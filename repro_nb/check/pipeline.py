@@ -24,10 +24,11 @@ from ..compare.model import CellComparison, CompareOptions, NotebookComparison
 from ..compare.notebooks import compare_notebooks
 from ..errors import ReproError
 from ..format.cells import has_code
-from ..format.check_types import CellOutcome, FailureJson, Verdict
+from ..format.check_types import CellOutcome, EvaluationJson, FailureJson, Verdict
 from ..format.files import parse_notebook, read_notebook
 from ..format.record import Record, attach_sidecar, parse_sidecar, read_record, sidecar_path
 from .causes.consequences import find_consequences
+from .describe import DataDescription, describe_files
 from .evidence import (
     DataDrift,
     Evidence,
@@ -121,6 +122,8 @@ def check_notebook(
             duration_s=time.perf_counter() - start,
         )
     result = evaluate(path, stored, old, run, opts.compare)
+    if opts.describe_data:
+        result.data_descriptions = describe_data(path, old, read_record_quietly(run.nb), dict(opts.labels))
     result.duration_s = time.perf_counter() - start
     return result
 
@@ -135,6 +138,46 @@ def _read_stored(path: str, content: NotebookContent | None) -> tuple[nbformat.N
     if old is None and content.sidecar is not None:
         old = attach_sidecar(stored, parse_sidecar(content.sidecar, sidecar_path(path)))
     return stored, old
+
+
+def read_record_quietly(nb: nbformat.NotebookNode) -> Record | None:
+    try:
+        return read_record(nb)
+    except ReproError:
+        return None
+
+
+def describe_data(
+    path: str, old: Record | None, new: Record | None, labels: dict[str, str] | None = None
+) -> list[DataDescription]:
+    """The tables among the files the notebook read or pinned (the re-run's record first, then the stored one)."""
+    entries: list[Any] = []
+    for record in (new, old):
+        if record is None:
+            continue
+        for cell in record.cells.values():
+            entries += cell.get("reads", [])
+        entries += [d for d in record.notebook.get("data", []) if d.get("pinned")]
+    # a label named by %repro_data in either record wins over [tool.repro-nb] labels
+    named = {str(e["path"]): str(e["label"]) for e in entries if e.get("label")}
+    entries = [{**e, "label": named[e["path"]]} if e.get("path") in named else e for e in entries]
+    return describe_files(os.path.dirname(os.path.abspath(path)), entries, labels)
+
+
+def evaluation_of(record: Record | None) -> EvaluationJson | None:
+    """The named results, metrics and evaluation warnings of a record, if it has any."""
+    if record is None:
+        return None
+    notebook = record.notebook
+    warnings = [w for w in notebook.get("warnings", []) if w.get("kind") in ("skewed-evaluation", "label-shift")]
+    results, metrics = notebook.get("results", []), notebook.get("metrics", [])
+    if not (results or metrics or warnings):
+        return None
+    return {
+        "results": [dict(r) for r in results],
+        "metrics": [dict(m) for m in metrics],
+        "warnings": [dict(w) for w in warnings],
+    }
 
 
 def diff_notebooks(path_a: str, path_b: str, options: CompareOptions | None = None) -> NotebookResult:
@@ -254,6 +297,7 @@ def evaluate(
         kernel=run.kernel,
         stored=stored,
         executed=executed,
+        evaluation=evaluation_of(new),
     )
 
 

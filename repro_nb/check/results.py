@@ -15,6 +15,7 @@ from ..format.check_types import (
     CachedJson,
     CellOutcome,
     CellResultJson,
+    EvaluationJson,
     FailureJson,
     NotebookResultJson,
     RestoredEnvironmentJson,
@@ -22,6 +23,7 @@ from ..format.check_types import (
     Verdict,
 )
 from .causes import Cause
+from .describe import DataDescription
 from .environment_diff import EnvironmentDifference
 from .evidence import DataDrift, PackageDrift
 from .kernels import KernelChoice
@@ -78,6 +80,10 @@ class NotebookResult:
     attribution: AttributionJson | None = None
     #: ``--cache`` (:mod:`repro_nb.check.cache`): set when this is a stored result, not a re-run
     cached: CachedJson | None = None
+    #: the tables the notebook read, described (:mod:`repro_nb.check.describe`)
+    data_descriptions: list[DataDescription] = field(default_factory=list)
+    #: named results, metrics and evaluation warnings the re-run recorded
+    evaluation: EvaluationJson | None = None
     #: not serialized: the notebooks themselves, for the HTML report's images
     stored: Any = None
     executed: Any = None
@@ -98,6 +104,10 @@ class NotebookResult:
             document["attribution"] = self.attribution
         if self.cached is not None:
             document["cached"] = self.cached
+        if self.data_descriptions:
+            document["data_descriptions"] = [d.to_json() for d in self.data_descriptions]  # type: ignore[misc]
+        if self.evaluation is not None:
+            document["evaluation"] = self.evaluation
         return document
 
     def _to_json(self) -> NotebookResultJson:

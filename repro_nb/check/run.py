@@ -81,6 +81,7 @@ def run_notebook(
     on_cell_start: Callable[[int, int], None] | None = None,
     stop_on_error: bool = False,
     strict_kernel: bool = False,
+    kernel_env: dict[str, str] | None = None,
 ) -> RunResult:
     """Execute a notebook top to bottom in a fresh kernel with the recorder loaded.
 
@@ -92,7 +93,8 @@ def run_notebook(
     is judged: the comparison tells an error the author kept from a new one. With
     ``stop_on_error`` it stops at the first error the stored notebook does not have (a
     cell tagged ``raises-exception`` or holding a stored error may raise). A timeout or a
-    dead kernel always stops it.
+    dead kernel always stops it. ``kernel_env`` is added to the kernel's environment
+    (``REPRO_NB_SEED`` for ``repro-nb seeds``).
     """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -123,6 +125,7 @@ def run_notebook(
             execution_timeout=_whole_seconds(timeout) if timeout else None,
             cwd=workdir,
             repro_observer=observer,
+            repro_kernel_env=kernel_env,
             allow_errors=not stop_on_error,
         )
     except PapermillExecutionError as exc:

@@ -65,6 +65,9 @@ HELP: dict[str, str] = {
     "(default .repro-nb-cache beside pyproject.toml)",
     "cache_trust_unrecorded": "with --cache: also reuse the results of notebooks without a record or with "
     "randomness used without a seed (re-run otherwise)",
+    "labels": "label columns of the data files, by path relative to the notebook ('*': any table), for their "
+    "class balance (a file's %repro_data --label wins; label, target, class, y, … are recognised otherwise)",
+    "describe_data": "describe the tables a notebook read (rows, columns, types, missing values, class balance)",
 }
 
 
@@ -93,6 +96,8 @@ class Settings:
     ship: bool = False
     cache: str | None = None
     cache_trust_unrecorded: bool = False
+    labels: tuple[tuple[str, str], ...] = ()
+    describe_data: bool = True
     source: str | None = None  # the pyproject.toml it came from
 
     def override(self, **values: Any) -> Settings:
@@ -155,6 +160,8 @@ class Settings:
             compare=self.compare_options(),
             stop_on_error=self.stop_on_error,
             strict_kernel=self.strict_kernel,
+            describe_data=self.describe_data,
+            labels=self.labels,
         )
 
 
@@ -181,6 +188,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "ship": (bool,),
     "cache": (str,),
     "cache_trust_unrecorded": (bool,),
+    "labels": (dict, str),
+    "describe_data": (bool,),
 }
 
 
@@ -232,10 +241,25 @@ def load_settings(start: str | None = None, pyproject: str | None = None, stop_a
         if not isinstance(value, _TYPES[name]) or (isinstance(value, bool) and bool not in _TYPES[name]):
             expected = " or ".join(t.__name__ for t in _TYPES[name])
             raise ConfigError(f"{path}: [tool.repro-nb] {key} must be {expected}, not {type(value).__name__}")
+        if name == "labels":
+            values[name] = _labels(path, value)
+            continue
         values[name] = tuple(str(v) for v in value) if isinstance(value, list) else value
     if "sanitize_with" in values:
         values["sanitize_with"] = os.path.join(os.path.dirname(os.path.abspath(path)), values["sanitize_with"])
     return _validated(Settings(source=path, **values))
+
+
+def _labels(path: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """``labels = "target"`` (any table) or ``labels = {"data/test.csv" = "is_spoof"}``."""
+    if isinstance(value, str):
+        return (("*", value),)
+    pairs = []
+    for key, column in value.items():
+        if not isinstance(column, str):
+            raise ConfigError(f"{path}: [tool.repro-nb] labels.{key} must be a column name (str)")
+        pairs.append((str(key).replace("\\", "/"), column))
+    return tuple(pairs)
 
 
 def _sanitize_masks(path: str | None) -> tuple[tuple[str, str], ...]:

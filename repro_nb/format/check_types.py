@@ -279,6 +279,39 @@ class AttributionJson(_AttributionJsonRequired, total=False):
     probe_log: list[ProbeJson]
 
 
+TableFormat = Literal["csv", "tsv", "parquet", "feather", "excel", "unknown"]
+LabelSource = Literal["record", "settings", "recognised"]
+
+
+class _DataDescriptionJsonRequired(TypedDict):
+    path: str
+    format: TableFormat
+    rows: int | None
+    columns: int | None
+    dtypes: dict[str, str]
+    missing: dict[str, int]
+    label: str | None
+    label_source: LabelSource | None
+    class_balance: dict[str, int] | None
+    skewed: bool | None
+    error: str | None
+
+
+class DataDescriptionJson(_DataDescriptionJsonRequired, total=False):
+    """A table the notebook read: size, types, missing values, the label's class balance."""
+
+    distinct_labels: int | None
+    seconds: float | str | None
+
+
+class EvaluationJson(TypedDict):
+    """Named results, metrics and evaluation warnings of the re-run's record (record schema v2)."""
+
+    results: list[dict[str, Any]]
+    metrics: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+
+
 class _NotebookResultJsonRequired(TypedDict):
     path: str
     verdict: Verdict
@@ -306,6 +339,8 @@ class NotebookResultJson(_NotebookResultJsonRequired, total=False):
     restored_environment: RestoredEnvironmentJson | None
     attribution: AttributionJson | None
     cached: CachedJson | None
+    data_descriptions: list[DataDescriptionJson]
+    evaluation: EvaluationJson
 
 
 class ToolJson(TypedDict):
@@ -388,5 +423,7 @@ DEFINITIONS: dict[str | None, type] = {
     "probe": ProbeJson,
     "version_change": VersionChangeJson,
     "cached": CachedJson,
+    "data_description": DataDescriptionJson,
+    "evaluation": EvaluationJson,
     None: CheckReportJson,
 }

@@ -1,7 +1,7 @@
 """The record: schema version, validation, upgrade, and where it lives.
 
 The record is plain JSON-able dicts, typed by :mod:`.record_types` and documented field
-by field in ``schema/record-v1.schema.json``. The notebook part lives in
+by field in ``schema/record-v2.schema.json``. The notebook part lives in
 ``metadata.repro_nb``, each cell's part in ``cells[i].metadata.repro_nb``; where no
 frontend can write notebook metadata the kernel writes a *sidecar*
 ``<notebook stem>.repro.json`` beside the notebook holding both. Readers accept either
@@ -26,15 +26,35 @@ from .versioned import JSON, Upgrade, check_valid, load_schema, upgrade_chain, v
 if TYPE_CHECKING:
     from .record_types import CellRecord, NotebookRecord, Sidecar
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 METADATA_KEY = "repro_nb"
 SIDECAR_SUFFIX = ".repro.json"
 _SCHEMA = f"record-v{SCHEMA_VERSION}"
 
 RecordKind = Literal["sidecar", "notebook", "cell"]
 
+
+def _v1_to_v2(document: JSON) -> JSON:
+    """Version 2 added named results, evaluation metrics, a data file's label column and
+    the warnings ``skewed-evaluation`` and ``label-shift`` (docs/results.md).
+
+    Every version-1 record is a valid version-2 record but for its version number: the
+    new warning kinds are why the version changed (a version-1 reader would refuse them
+    as unknown, instead of saying that a newer repro-nb wrote the record). A sidecar's
+    notebook and cell parts carry their own version and are upgraded with it.
+    """
+    upgraded = {**document, "schema_version": 2}
+    if isinstance(document.get("notebook"), dict):
+        upgraded["notebook"] = {**document["notebook"], "schema_version": 2}
+    if isinstance(document.get("cells"), list):
+        upgraded["cells"] = [
+            {**cell, "schema_version": 2} if isinstance(cell, dict) else cell for cell in document["cells"]
+        ]
+    return upgraded
+
+
 #: ``_UPGRADES[n]`` turns a version-``n`` document into version ``n + 1``.
-_UPGRADES: dict[int, Upgrade] = {}
+_UPGRADES: dict[int, Upgrade] = {1: _v1_to_v2}
 
 #: Thread-count variables read by the numerical runtimes a notebook typically loads.
 #: They change how reductions are split across threads and therefore the last bits of

@@ -1,4 +1,4 @@
-"""The record's typed model: one TypedDict per definition of ``schema/record-v1.schema.json``.
+"""The record's typed model: one TypedDict per definition of ``schema/record-v2.schema.json``.
 
 The record travels as JSON (notebook metadata, a sidecar, a comm message), so its
 in-memory form is plain dicts; these types let mypy check every field read and written
@@ -33,7 +33,11 @@ WarningKind = Literal[
     "recorder-error",
     "not-rerun",
     "shadowed-module",
+    "skewed-evaluation",
+    "label-shift",
 ]
+ResultKind = Literal["scalar", "array", "table"]
+ClaimStatus = Literal["holds", "fails", "undecided"]
 RecorderChannel = Literal["comm", "engine", "sidecar", "api"]
 
 
@@ -90,6 +94,7 @@ class DataFileRecord(_DataFileRecordRequired, total=False):
     files: int
     skipped: list[str]
     pinned: bool
+    label: str
     cell_id: str | None
     execution_count: int | None
 
@@ -123,6 +128,51 @@ class RecordWarning(_RecordWarningRequired, total=False):
     library: str
     old: str | None
     new: str | None
+    metric: str
+
+
+class ClaimOutcomeRecord(TypedDict):
+    """Whether a result's claim holds for the value stored (``undecided``: it cannot be told)."""
+
+    status: ClaimStatus
+    message: str
+
+
+class _ResultRecordRequired(TypedDict):
+    name: str
+    kind: ResultKind
+    value: Any
+
+
+class ResultRecord(_ResultRecordRequired, total=False):
+    """A named result (``repro_nb.result``): a scalar, an array or a small table, and its claim."""
+
+    shape: list[int]
+    truncated: bool
+    claim: str | None
+    claim_outcome: ClaimOutcomeRecord | None
+    cell_id: str | None
+    execution_count: int | None
+
+
+class _MetricRecordRequired(TypedDict):
+    metric: str
+    api: str
+    value: float | None
+    n: int
+
+
+class MetricRecord(_MetricRecordRequired, total=False):
+    """An evaluation metric a cell computed, with the class balance of its ``y_true``."""
+
+    class_balance: dict[str, int]
+    majority_class: str | None
+    majority_baseline: float | None
+    balanced_accuracy: float | None
+    train_class_balance: dict[str, int]
+    skewed: bool
+    cell_id: str | None
+    execution_count: int | None
 
 
 class EnvironmentRecord(TypedDict, total=False):
@@ -174,6 +224,8 @@ class CellRecord(_CellRecordRequired, total=False):
     reads: list[DataFileRecord]
     writes: list[DataFileRecord]
     warnings: list[RecordWarning]
+    results: list[ResultRecord]
+    metrics: list[MetricRecord]
 
 
 class _NotebookRecordRequired(TypedDict):
@@ -193,6 +245,8 @@ class NotebookRecord(_NotebookRecordRequired, total=False):
     data: list[DataFileRecord]
     warnings: list[RecordWarning]
     cells_executed: int
+    results: list[ResultRecord]
+    metrics: list[MetricRecord]
 
 
 class _SidecarRequired(TypedDict):
@@ -216,6 +270,9 @@ DEFINITIONS: dict[str, type] = {
     "env_var": EnvVarRecord,
     "data_file": DataFileRecord,
     "warning": RecordWarning,
+    "result": ResultRecord,
+    "claim_outcome": ClaimOutcomeRecord,
+    "metric": MetricRecord,
     "environment": EnvironmentRecord,
     "cell": CellRecord,
     "notebook": NotebookRecord,

@@ -32,6 +32,7 @@ def sections(record: Mapping[str, Any]) -> list[Section]:
             [[_where(w), w["kind"], w["message"]] for w in warnings],
         )
     )
+    found.extend(_evaluation_sections(record))
     seeds = record.get("seeds", [])
     found.append(
         (
@@ -93,6 +94,64 @@ def sections(record: Mapping[str, Any]) -> list[Section]:
         rows.append([name, value])
     found.append(("Environment", ["", ""], rows))
     return found
+
+
+def _evaluation_sections(record: Mapping[str, Any]) -> list[Section]:
+    """Named results and evaluation metrics, when the notebook has any (docs/results.md)."""
+    found: list[Section] = []
+    results = record.get("results", [])
+    if results:
+        rows = []
+        for r in results:
+            outcome = r.get("claim_outcome") or {}
+            claim = f"{r['claim']}: {outcome.get('status', 'undecided')}" if r.get("claim") else ""
+            rows.append([_where(r), r["name"], short_value(r), claim])
+        found.append((f"Results ({len(results)})", ["cell", "name", "value", "claim"], rows))
+    metrics = record.get("metrics", [])
+    if metrics:
+        rows = []
+        for m in metrics:
+            rows.append(
+                [
+                    _where(m),
+                    m["metric"],
+                    _number(m.get("value")),
+                    str(m.get("n", "")),
+                    _balance(m.get("class_balance") or {}),
+                    _number(m.get("majority_baseline")),
+                    _number(m.get("balanced_accuracy")),
+                ]
+            )
+        found.append(
+            (
+                f"Evaluation ({len(metrics)})",
+                ["cell", "metric", "value", "n", "test labels", "majority baseline", "balanced accuracy"],
+                rows,
+            )
+        )
+    return found
+
+
+def short_value(result: Mapping[str, Any]) -> str:
+    """A named result's value in a table cell: the number, or the kind and shape."""
+    value = result.get("value")
+    kind = result.get("kind")
+    if kind == "scalar":
+        return _number(value) if isinstance(value, float) else str(value)
+    shape = "×".join(str(n) for n in result.get("shape", []))
+    return f"{kind} {shape}".strip()
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _balance(counts: Mapping[str, int]) -> str:
+    from .evaluation import describe_balance
+
+    return describe_balance(counts, limit=2) if counts else "-"
 
 
 def _size(size: int | None) -> str:

@@ -20,7 +20,7 @@ Upgrade = Callable[[JSON], JSON]
 
 @cache
 def load_schema(name: str) -> JSON:
-    """A JSON Schema shipped in the package, e.g. ``"record-v1"``."""
+    """A JSON Schema shipped in the package, e.g. ``"record-v2"``."""
     from importlib import resources  # here: importing it costs ~1 ms at extension load
 
     text = resources.files("repro_nb.format").joinpath(f"schema/{name}.schema.json").read_text(encoding="utf-8")

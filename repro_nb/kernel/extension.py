@@ -17,6 +17,9 @@ from .shadowing import find_shadows
 MAGICS = ("repro", "repro_data", "repro_save", "repro_seed")
 #: Where the magics live; declared by name so that loading the extension does not import them.
 MAGICS_MODULE = "repro_nb.kernel.magics"
+#: A seed for the whole session, set by ``repro-nb seeds`` for each re-run: every RNG is
+#: seeded with it at load, and ``%repro_seed N`` in the notebook uses it instead of N.
+SEED_ENV = "REPRO_NB_SEED"
 
 
 def load_ipython_extension(ip: Any) -> None:
@@ -27,6 +30,7 @@ def load_ipython_extension(ip: Any) -> None:
     ip.configurables.append(config)
     recorder = Recorder(config, notebook_path=detect_notebook_path(ip.user_ns))
     _warn_about_shadows(recorder)
+    _apply_seed_override(ip, recorder, os.environ.get(SEED_ENV))
 
     def pre_run_cell(info: Any) -> None:
         recorder.begin_cell(info.raw_cell, getattr(info, "cell_id", None))
@@ -51,6 +55,22 @@ def _warn_about_shadows(recorder: Recorder) -> None:
         for shadow in find_shadows(folder):
             print(f"repro-nb: warning: {shadow.message()}", file=sys.stderr)
             recorder.warnings.append(shadow.to_warning())
+
+
+def _apply_seed_override(ip: Any, recorder: Recorder, value: str | None) -> None:
+    """``REPRO_NB_SEED=N``: seed every RNG with N now (and those imported later), as ``%repro_seed N`` does."""
+    if not value:
+        return
+    try:
+        seed = int(value, 0)
+    except ValueError:
+        recorder.warnings.append(
+            {"kind": "recorder-error", "message": f"{SEED_ENV}={value!r} is not an integer seed: ignored"}
+        )
+        return
+    recorder.seed_override = seed
+    recorder.seeds.seed_all(seed)
+    ip.user_ns["REPRO_SEED"] = seed
 
 
 def _register_magics(ip: Any) -> None:

@@ -68,6 +68,10 @@ class ReproMagics(Magics):
                 raise UsageError(f"%repro_seed: the seed must be an integer, not {args.seed!r}") from None
             if not 0 <= seed <= _MAX_SEED:
                 raise UsageError(f"%repro_seed: the seed must be between 0 and {_MAX_SEED}, not {seed}")
+        if recorder.seed_override is not None:
+            # `repro-nb seeds` re-runs the notebook once per seed (REPRO_NB_SEED): the
+            # seed it chose replaces the one written here, for every RNG
+            seed = recorder.seed_override
         # NumPy, PyTorch, TensorFlow imported later in the session get the same seed the
         # moment their import finishes.
         recorder.seeds.seed_all(seed)
@@ -76,18 +80,27 @@ class ReproMagics(Magics):
 
     @magic_arguments()
     @argument("paths", nargs="+", help="files or directories to pin (a directory gets a manifest hash)")
+    @argument(
+        "--label",
+        metavar="COL",
+        default=None,
+        help="the label column of these tables: the checker reports its class balance (docs/results.md)",
+    )
     @line_magic
     def repro_data(self, line: str) -> None:
         """Pin data files or directories: record their hashes now and report later changes."""
         recorder = self._recorder()
         args = parse_argstring(self.repro_data, line)
+        if args.label is not None:
+            with recorder.monitor.paused():  # reading a header is not the notebook reading data
+                self._check_label(args.paths, args.label)
         problems: list[str] = []
         for path in args.paths:
             absolute = os.path.abspath(os.path.expanduser(path))
             if recorder.filter.never_recorded(absolute):
                 problems.append(f"{path}: a credential location, never recorded")
                 continue
-            item = recorder.pin(os.path.expanduser(path))
+            item = recorder.pin(os.path.expanduser(path), label=args.label)
             if item["status"] != "ok":
                 problems.append(f"{path}: {item['status']}")
                 continue
@@ -97,6 +110,29 @@ class ReproMagics(Magics):
                 print(f"  not hashed: {skipped}")
         if problems:
             raise UsageError("%repro_data could not pin: " + "; ".join(problems))
+
+    @staticmethod
+    def _check_label(paths: list[str], label: str) -> None:
+        """A label column that the table does not have is a mistake to say now, not at the next check."""
+        from ..format.tabular import TabularError, is_tabular, table_columns
+
+        for path in paths:
+            expanded = os.path.expanduser(path)
+            if not os.path.isfile(expanded):
+                if os.path.isdir(expanded):
+                    raise UsageError(f"%repro_data --label: {path} is a directory; name the table files")
+                continue  # the pin below reports a missing file
+            if not is_tabular(expanded):
+                raise UsageError(
+                    f"%repro_data --label: {path} is not a table repro-nb reads (CSV, TSV, Parquet, Feather, Excel)"
+                )
+            try:
+                columns = table_columns(expanded)
+            except TabularError as exc:
+                raise UsageError(f"%repro_data --label: {exc}") from None
+            if columns is not None and label not in columns:
+                shown = ", ".join(columns[:20]) + (", …" if len(columns) > 20 else "")
+                raise UsageError(f"%repro_data --label: {path} has no column {label!r}; its columns: {shown}")
 
     @magic_arguments()
     @argument("--json", action="store_true", help="print the raw record as JSON")

@@ -8,6 +8,10 @@ fingerprint (so a draw in that same cell is seen), and applying a seed that
 A finder at the front of ``sys.meta_path`` asks the other finders for the spec and wraps
 its loader; the wrapper delegates everything to the real loader and calls back after
 ``exec_module``. Removed on unload.
+
+One finder serves every part of the recorder (:meth:`PostImportHook.watch` adds names
+with their own callback): each finder in ``sys.meta_path`` is asked about every module
+imported, so a second one would cost every import of the session, not just the watched.
 """
 
 from __future__ import annotations
@@ -50,7 +54,17 @@ class PostImportHook(importlib.abc.MetaPathFinder):
     def __init__(self, names: Sequence[str], callback: Callback) -> None:
         self.names = set(names)
         self._callback = callback
+        self._callbacks: dict[str, Callback] = {}
         self._busy: set[str] = set()
+
+    def watch(self, names: Sequence[str], callback: Callback) -> list[str]:
+        """Call ``callback`` after the first import of each of ``names``; return those imported already."""
+        done = [name for name in names if name in sys.modules]
+        for name in names:
+            if name not in sys.modules:
+                self.names.add(name)
+                self._callbacks[name] = callback
+        return done
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if fullname not in self.names or fullname in self._busy:
@@ -65,7 +79,7 @@ class PostImportHook(importlib.abc.MetaPathFinder):
         if spec is None or spec.loader is None:
             return None
         self.names.discard(fullname)  # first import only
-        spec.loader = _CallbackLoader(spec.loader, self._callback)
+        spec.loader = _CallbackLoader(spec.loader, self._callbacks.pop(fullname, self._callback))
         return spec
 
     def install(self) -> None:

@@ -4,7 +4,7 @@
 :meth:`Recorder.begin_cell` and :meth:`Recorder.end_cell` from IPython's
 ``pre_run_cell``/``post_run_cell`` events, and the same object serves the headless engine
 and the Python API. It returns records as JSON-able dicts following
-``repro_nb/format/schema/record-v1.schema.json`` (typed by :mod:`repro_nb.format.record_types`).
+``repro_nb/format/schema/record-v2.schema.json`` (typed by :mod:`repro_nb.format.record_types`).
 
 Speed matters: this runs around every cell of a working session. ``begin_cell`` only
 takes fingerprints and flips a flag; ``end_cell`` does real work only when the cell did
@@ -51,6 +51,11 @@ _OBSERVED = (
     "record_order",
 )
 
+#: scikit-learn's modules whose first import installs the metric hooks (:mod:`.evaluation`).
+_EVALUATION_MODULES = ("sklearn.utils.multiclass", "sklearn.base", "sklearn.metrics")
+#: Evaluation metrics kept in the notebook record (the latest).
+_MAX_METRICS = 200
+
 if TYPE_CHECKING:
     from ..format.record_types import (
         CellError,
@@ -59,9 +64,11 @@ if TYPE_CHECKING:
         EnvironmentRecord,
         ImportRecord,
         LocalModuleRecord,
+        MetricRecord,
         NotebookRecord,
         RecorderChannel,
         RecordWarning,
+        ResultRecord,
         SeedEventRecord,
         Sidecar,
         UnseededRngRecord,
@@ -85,8 +92,11 @@ class _CellInProgress:
     __slots__ = (
         "cell_id",
         "editor_uri",
+        "evaluation_warnings",
         "fingerprints",
+        "metrics",
         "modules_before",
+        "results",
         "seeds",
         "source",
         "started_at",
@@ -113,6 +123,10 @@ class _CellInProgress:
         self.fingerprints = fingerprints
         self.seeds: list[SeedEventRecord] = []
         self.unseeded: list[UnseededRngRecord] = []
+        # made when a cell stores a result or computes a metric: most cells do neither
+        self.results: list[ResultRecord] | None = None
+        self.metrics: list[MetricRecord] | None = None
+        self.evaluation_warnings: list[RecordWarning] | None = None
 
 
 class Recorder:
@@ -165,6 +179,14 @@ class Recorder:
         self._last_run: dict[str, int] = {}  # cell id -> index of its latest execution
         self._positions_run: set[int] = set()  # notebook positions executed so far
         self._sidecar_written: str | None = None
+        #: named results (``repro_nb.result``), the last under each name, in the order first stored
+        self.results: dict[str, ResultRecord] = {}
+        self.metrics: list[MetricRecord] = []
+        #: ``REPRO_NB_SEED`` (``repro-nb seeds``): the seed %repro_seed uses, whatever it is given
+        self.seed_override: int | None = None
+        self.evaluation: Any = None  # EvaluationHooks, made when scikit-learn is first imported
+        for name in self.seeds.watch_imports(_EVALUATION_MODULES, self._on_evaluation_import):
+            self._on_evaluation_import(name, sys.modules[name])
         self.seeds.install()
         self.monitor.install_wrappers()
         self._read_parts()
@@ -177,6 +199,9 @@ class Recorder:
         self.config.unobserve(self._config_changed, names=list(_OBSERVED))
         self.monitor.close()
         self.seeds.uninstall()
+        if self.evaluation is not None:
+            self.evaluation.close()
+            self.evaluation = None
         self._current = None
 
     def _config_changed(self, change: Any) -> None:
@@ -270,6 +295,8 @@ class Recorder:
             warnings.append(
                 {"kind": "recorder-error", "message": redact_home(f"repro-nb could not record this cell: {exc!r}")}
             )
+        if current.results is not None or current.metrics is not None:
+            self._evaluation_of_cell(cell, current, warnings)
         for w in warnings:
             w.setdefault("cell_id", current.cell_id)
             w.setdefault("execution_count", execution_count)
@@ -346,6 +373,82 @@ class Recorder:
             cell["position"] = self._positions.get(current.cell_id)
             if order_warning:
                 warnings.append(order_warning)
+
+    # -- named results and evaluation metrics --------------------------------------
+
+    def add_result(self, result: ResultRecord) -> None:
+        """A named result (``repro_nb.result``): into the running cell's record, and the session's.
+
+        The session keeps a copy per name (the last stored; in the order first stored),
+        so deciding a pending claim later changes the notebook record, not a cell record
+        already sent.
+        """
+        current = self._current
+        if current is not None:
+            if current.results is None:
+                current.results = []
+            current.results.append(result)
+        self.results[result["name"]] = {**result}
+        self._decide_pending(result["name"])
+
+    def scalar_results(self) -> dict[str, Any]:
+        """The value of each scalar result by name, for claims that name another result."""
+        return {name: r["value"] for name, r in self.results.items() if r.get("kind") == "scalar"}
+
+    def _decide_pending(self, name: str) -> None:
+        """Claims stored before the result they name (``< baseline`` before ``baseline``) are decided now."""
+        pending = [
+            r for r in self.results.values() if r.get("claim") and _status(r) == "undecided" and r["name"] != name
+        ]
+        if not pending:
+            return
+        from ..format.claims import evaluate, parse
+
+        values = self.scalar_results()
+        for entry in pending:
+            claim = parse(str(entry["claim"]))
+            if claim.reference == name:
+                entry["claim_outcome"] = evaluate(claim, entry["value"], values).to_json()  # type: ignore[typeddict-item]
+
+    def _on_evaluation_import(self, name: str, module: Any) -> None:
+        if self.evaluation is None:
+            from .evaluation import EvaluationHooks
+
+            self.evaluation = EvaluationHooks(self._on_metric)
+        self.evaluation.on_import(name, module)
+
+    def _on_metric(self, metric: MetricRecord, found: list[RecordWarning]) -> None:
+        current = self._current
+        if current is None:  # outside a recorded cell: the session's only
+            self.metrics.append(metric)
+            self.warnings.extend(found)
+            return
+        if current.metrics is None:
+            current.metrics = []
+        current.metrics.append(metric)
+        if found:
+            if current.evaluation_warnings is None:
+                current.evaluation_warnings = []
+            known = {w["message"] for w in current.evaluation_warnings if w["kind"] == "label-shift"}
+            current.evaluation_warnings.extend(w for w in found if w["message"] not in known)
+
+    def _evaluation_of_cell(self, cell: CellRecord, current: _CellInProgress, warnings: list[RecordWarning]) -> None:
+        cell_id, count = current.cell_id, cell.get("execution_count")
+        if current.results is not None:
+            for result in current.results:
+                result["cell_id"], result["execution_count"] = cell_id, count
+                entry = self.results.get(result["name"])
+                if entry is not None:
+                    entry["cell_id"], entry["execution_count"] = cell_id, count
+            cell["results"] = current.results
+        if current.metrics is not None:
+            for metric in current.metrics:
+                metric["cell_id"], metric["execution_count"] = cell_id, count
+            cell["metrics"] = current.metrics
+            self.metrics.extend(current.metrics)
+            del self.metrics[:-_MAX_METRICS]
+        if current.evaluation_warnings:
+            warnings.extend(current.evaluation_warnings)
 
     # -- seeds --------------------------------------------------------------------
 
@@ -477,7 +580,13 @@ class Recorder:
             if access.write:
                 writes.append({**item})
                 self._writers[shown] = execution_count
-            self.data[shown] = {**item, "execution_count": execution_count}
+            entry: DataFileRecord = {**item, "execution_count": execution_count}
+            pin = self._pins.get(os.path.abspath(access.path))
+            if pin is not None:  # a pinned file read later stays pinned, with its label (%repro_data --label)
+                entry["pinned"] = True
+                if "label" in pin:
+                    entry["label"] = pin["label"]
+            self.data[shown] = entry
         return reads, writes
 
     def _changed_warning(
@@ -503,14 +612,19 @@ class Recorder:
 
     # -- pinned data --------------------------------------------------------------
 
-    def pin(self, path: str) -> DataFileRecord:
-        """Pin a file or directory: record its hash now; later changes are reported."""
+    def pin(self, path: str, label: str | None = None) -> DataFileRecord:
+        """Pin a file or directory: record its hash now; later changes are reported.
+
+        ``label`` names the table's label column (``%repro_data FILE --label COL``).
+        """
         absolute = os.path.abspath(os.path.join(self._cwd(), os.fsdecode(path)))
         shown = display_path(absolute, self.base_dir)
         with self.monitor.paused():
             item = self._pin_digest(absolute, shown)
         if item["status"] not in ("ok",):
             return item
+        if label is not None:
+            item["label"] = label
         self._pins[absolute] = item
         self._pin_reported.pop(absolute, None)
         self.data[shown] = {**item}
@@ -652,6 +766,10 @@ class Recorder:
             "warnings": list(self.warnings),
             "cells_executed": self._order,
         }
+        if self.results:
+            record["results"] = [{**r} for r in self.results.values()]
+        if self.metrics:
+            record["metrics"] = list(self.metrics)
         return record
 
     def sidecar(self) -> Sidecar:
@@ -684,6 +802,11 @@ class Recorder:
         with self.monitor.paused():
             record_mod.write_sidecar(target, self.sidecar())
         return target
+
+
+def _status(result: ResultRecord) -> str | None:
+    outcome = result.get("claim_outcome")
+    return outcome["status"] if outcome else None
 
 
 def _code_files(modules_before: int) -> set[str]:

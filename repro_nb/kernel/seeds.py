@@ -110,6 +110,10 @@ class SeedTracker:
         self._seeding_now = False
         self._numpy = _NumpyFingerprint()
 
+    def watch_imports(self, names: tuple[str, ...], callback: Callable[[str, Any], None]) -> list[str]:
+        """Another part of the recorder's post-import callback (one finder for all: see postimport)."""
+        return self._hook.watch(names, callback)
+
     # -- wrapping -----------------------------------------------------------------
 
     def install(self) -> None:

@@ -349,6 +349,8 @@ def _notebook_section(number: int, nb: NotebookResultJson, sources: _Notebooks, 
     parts.append(attribution.html_section(nb))
     parts.append(_environment_table(nb.get("environment", [])))
     parts.append(_data_table(nb.get("data", [])))
+    parts.append(_descriptions_table(nb.get("data_descriptions", [])))
+    parts.append(_evaluation_part(nb.get("evaluation")))
     parts.append(_package_table(nb.get("packages", [])))
     parts.append(_cells_part(number, nb, sources, budget))
     parts.append("</section>")
@@ -407,6 +409,41 @@ def _data_table(data: Sequence[DataDriftJson]) -> str:
             for d in data
         ],
     )
+
+
+def _descriptions_table(descriptions: Sequence[Mapping[str, Any]]) -> str:
+    from ..format.evaluation import describe_balance
+
+    rows = []
+    for d in descriptions:
+        missing = sum((d.get("missing") or {}).values())
+        balance = d.get("class_balance")
+        label = (
+            f"{_e(d.get('label'))}: {_e(describe_balance(balance))}" + (" <b>(skewed)</b>" if d.get("skewed") else "")
+            if d.get("label") and balance is not None
+            else _e(d.get("label") or "-")
+        )
+        rows.append(
+            [
+                f"<code>{_e(d.get('path'))}</code>",
+                _e(d.get("error") or f"{d.get('rows')} × {d.get('columns')}"),
+                _e(str(missing)),
+                label,
+                _e(", ".join(f"{k}: {v}" for k, v in list((d.get("dtypes") or {}).items())[:8])),
+            ]
+        )
+    return _table("Data read", ["file", "rows × columns", "missing", "label: class balance", "types"], rows)
+
+
+def _evaluation_part(evaluation: Mapping[str, Any] | None) -> str:
+    if not evaluation:
+        return ""
+    rows = [[_e(w.get("kind")), _e(w.get("message"))] for w in evaluation.get("warnings", [])]
+    for r in evaluation.get("results", []):
+        if r.get("claim"):
+            outcome = r.get("claim_outcome") or {}
+            rows.append([_e(f"claim {r.get('name')} {r.get('claim')}"), _e(outcome.get("message") or "undecided")])
+    return _table("Evaluation", ["what", "finding"], rows)
 
 
 def _package_table(packages: Sequence[PackageDriftJson]) -> str:

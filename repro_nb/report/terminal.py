@@ -92,6 +92,7 @@ def notebook_details(result: NotebookResult, color: bool = False) -> str:
         for e in relevant:
             lines.append(f"    {e.field}: {e.old or 'unset'} → {e.new or 'unset'} ({e.severity})")
     lines += attribution.terminal_lines(result)
+    lines += data_and_evaluation_lines(result, style)
     for warning in result.warnings:
         lines.append(style(f"  note: {warning}", "dim"))
     return "\n".join(lines)
@@ -113,6 +114,29 @@ def _label(result: NotebookResult, cell: CellResult) -> str:
             label = cell_label_of(cells[position], position)
             return label if cell.index is not None else f"{label} (new in the re-run)"
     return cell_label(cell.execution_count, None, cell.index)
+
+
+def data_and_evaluation_lines(result: NotebookResult, style: _Style | None = None) -> list[str]:
+    """The tables the notebook read, described, and what its re-run recorded about its evaluation."""
+    style = style or _Style(False)
+    lines: list[str] = []
+    if result.data_descriptions:
+        lines.append("  data read:")
+        for d in result.data_descriptions:
+            text = f"    {d.path}: {d.summary()}"
+            lines.append(style(text, "failed" if d.error else "drifted") if d.error or d.skewed else text)
+    warnings = result.evaluation["warnings"] if result.evaluation else []
+    claims = [r for r in result.evaluation["results"] if r.get("claim")] if result.evaluation else []
+    if warnings or claims:
+        lines.append("  evaluation:")
+        for w in warnings:
+            lines.append(style(f"    {w.get('kind')}: {w.get('message')}", "drifted"))
+        for r in claims:
+            outcome = r.get("claim_outcome") or {}
+            status = str(outcome.get("status", "undecided"))
+            text = f"    claim {r['name']} {r['claim']}: {outcome.get('message') or status}"
+            lines.append(style(text, "failed") if status == "fails" else text)
+    return lines
 
 
 def _cell_lines(cell: CellResult, style: _Style, label: str) -> list[str]:
@@ -169,6 +193,10 @@ def render(results: Sequence[NotebookResult], stream: TextIO) -> None:
     for result in results:
         if result.verdict != "reproduced":
             stream.write("\n" + notebook_details(result, color) + "\n")
+        else:
+            extra = data_and_evaluation_lines(result, _Style(color))
+            if extra:
+                stream.write("\n" + "\n".join([f"{_rel(result.path)}: reproduced", *extra]) + "\n")
     causes = cause_table(results)
     if causes:
         stream.write("\n" + causes + "\n")

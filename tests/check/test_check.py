@@ -659,11 +659,11 @@ def test_record_in_a_sidecar_is_evidence_too(tmp_path: Path) -> None:
     write_sidecar(
         tmp_path / "reproduces.repro.json",
         {
-            "schema_version": 1,
-            "notebook": {"schema_version": 1, "recorder": {"version": "0.1.0", "channel": "sidecar"}},
+            "schema_version": 2,
+            "notebook": {"schema_version": 2, "recorder": {"version": "0.1.0", "channel": "sidecar"}},
             "cells": [
                 {
-                    "schema_version": 1,
+                    "schema_version": 2,
                     "cell_id": "answer",
                     "source_hash": source_hash(answer["source"]),
                     "reads": [{"path": "data/input.csv", "status": "ok", "hash": "blake3:" + "0" * 64}],

@@ -196,3 +196,15 @@ def test_a_broken_sanitize_file_is_one_clear_error(tmp_path: Path, text: str | N
         (tmp_path / "sanitize.cfg").write_text(text)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("+", r"\+")):
         Settings().override(sanitize_with=str(tmp_path / "sanitize.cfg"))
+
+
+def test_label_columns_by_path_or_for_every_table(tmp_path: Path) -> None:
+    path = pyproject(tmp_path, 'labels = {"data/test.csv" = "is_spoof"}\ndescribe_data = false\n')
+    settings = load_settings(pyproject=str(path))
+    assert settings.labels == (("data/test.csv", "is_spoof"),)
+    assert settings.check_options().describe_data is False
+    path = pyproject(tmp_path, 'labels = "target"\n')
+    assert load_settings(pyproject=str(path)).check_options().labels == (("*", "target"),)
+    path = pyproject(tmp_path, 'labels = {"a.csv" = 3}\n')
+    with pytest.raises(ConfigError, match=r"labels.a.csv must be a column name"):
+        load_settings(pyproject=str(path))

@@ -786,6 +786,62 @@ def planted_drift() -> dict[str, Any]:
     )
 
 
+def seeds_claims() -> dict[str, Any]:
+    """Recorded by the tests under one seed, then re-run per seed by ``repro-nb seeds``.
+
+    ``accuracy`` moves with the seed a little and its claim holds for every seed;
+    ``lucky`` is the draw itself, and its claim holds for a lucky stored seed only;
+    ``fixed`` does not depend on the seed at all.
+    """
+    return notebook(
+        [
+            code("imports", "import random\nimport repro_nb"),
+            code(
+                "accuracy",
+                "noise = random.random()\nrepro_nb.result('accuracy', round(0.90 + 0.02 * noise, 6), claim='>= 0.85')",
+            ),
+            code("lucky", "repro_nb.result('lucky', round(noise, 6), claim='>= 0.9')"),
+            code("fixed", "repro_nb.result('fixed', 0.5)"),
+        ]
+    )
+
+
+def reads_skewed_table() -> dict[str, Any]:
+    """Reads a CSV whose ``label`` column is 90 % one class (``reads_skewed_table_data/``)."""
+    return notebook(
+        [
+            code(
+                "read",
+                "import csv\nwith open('reads_skewed_table_data/test.csv') as f:\n    rows = list(csv.DictReader(f))\n"
+                "print(len(rows))",
+            ),
+        ]
+    )
+
+
+def stars_five(claims: bool = True) -> dict[str, Any]:
+    """Earns five stars once recorded, checked and studied across seeds (``stars_data/``).
+
+    A parameters cell, every RNG seeded, relative paths, no environment variable, a
+    data file read and hashed, a named result with a claim that holds for any seed.
+    ``claims=False``: the result is printed, not stored (four stars at most).
+    """
+    last = (
+        "import repro_nb\nrepro_nb.result('accuracy', round(0.9 + 0.01 * noise, 6), claim='>= 0.85')"
+        if claims
+        else "print(round(0.9 + 0.01 * noise, 6))"
+    )
+    return notebook(
+        [
+            code("params", "rows = 3", tags=["parameters"]),
+            code("seed", "%repro_seed 3"),
+            code("draw", "import numpy as np\nnoise = float(np.random.rand())"),
+            code("read", "with open('stars_data/table.csv') as f:\n    lines = f.read().splitlines()"),
+            code("result", last),
+        ]
+    )
+
+
 NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "noise_and_skips_reproduce": noise_and_skips_reproduce,
     **{f"nbformat_4_{m}": functools.partial(nbformat_minor, m) for m in range(6)},
@@ -821,6 +877,10 @@ NOTEBOOKS: dict[str, Callable[[], dict[str, Any]]] = {
     "unknown_kernel": unknown_kernel,
     **{f"malformed_{fault}": functools.partial(malformed, fault) for fault in MALFORMED},
     "planted_drift": planted_drift,
+    "seeds_claims": seeds_claims,
+    "reads_skewed_table": reads_skewed_table,
+    "stars_five": stars_five,
+    "stars_no_claims": functools.partial(stars_five, claims=False),
 }
 
 
@@ -834,6 +894,14 @@ def main() -> None:
     csv = HERE / "seeded_numpy_reads_csv_data"
     csv.mkdir(exist_ok=True)
     (csv / "values.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
+    stars = HERE / "stars_data"
+    stars.mkdir(exist_ok=True)
+    (stars / "table.csv").write_text("x,label\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
+    skewed = HERE / "reads_skewed_table_data"
+    skewed.mkdir(exist_ok=True)
+    (skewed / "test.csv").write_text(
+        "x,score,label\n" + "".join(f"{i},{'' if i % 25 == 0 else i / 100},{int(i % 10 == 0)}\n" for i in range(100))
+    )
     (HERE / "not_json.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "print(1)"\n')
     (HERE / "empty_file.ipynb").write_text("")
     (HERE / "nbformat_3.ipynb").write_text(

@@ -22,7 +22,7 @@ HASH = "blake3:" + "0f" * 32
 
 def cell_record(cell_id: str | None, order: int, source: str = "x = 1") -> dict[str, Any]:
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "cell_id": cell_id,
         "execution_count": order,
         "order": order,
@@ -43,7 +43,7 @@ def cell_record(cell_id: str | None, order: int, source: str = "x = 1") -> dict[
 
 def notebook_record() -> dict[str, Any]:
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "recorder": {"version": "0.1.0", "channel": "sidecar", "hash_algorithm": "blake3"},
         "started_at": "2026-11-25T17:44:30.000Z",
         "updated_at": "2026-11-25T17:45:00.000Z",
@@ -60,7 +60,7 @@ def notebook_record() -> dict[str, Any]:
 @pytest.fixture
 def sidecar() -> dict[str, Any]:
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "notebook_path": "analysis.ipynb",
         "notebook": notebook_record(),
         "cells": [cell_record("load", 1, "x = 1"), cell_record(None, 2, "y = 2")],
@@ -146,7 +146,75 @@ def test_upgrade_runs_one_step_per_old_version(sidecar: dict[str, Any], monkeypa
 
     monkeypatch.setitem(record_mod._UPGRADES, 0, v0_to_v1)
     upgraded = record_mod.upgrade(old)
-    assert upgraded["schema_version"] == 1 and upgraded["cells"][0]["order"] == 1
+    assert upgraded["schema_version"] == record_mod.SCHEMA_VERSION and upgraded["cells"][0]["order"] == 1
+
+
+def test_a_version_1_record_is_upgraded_to_version_2(sidecar: dict[str, Any]) -> None:
+    """Version 2 only added members and warning kinds: a version-1 record is the same record."""
+    old = copy.deepcopy(sidecar)
+    for part in (old, old["notebook"], *old["cells"]):
+        part["schema_version"] = 1
+    upgraded = record_mod.upgrade(old, "sidecar")
+    assert upgraded == sidecar
+    cell = record_mod.upgrade(dict(old["cells"][0]), "cell")
+    assert cell == sidecar["cells"][0]
+    notebook = record_mod.upgrade(dict(old["notebook"]), "notebook")
+    assert notebook == sidecar["notebook"]
+
+
+def test_a_version_1_notebook_is_read_as_version_2(sidecar: dict[str, Any]) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nb.metadata["repro_nb"] = dict(sidecar["notebook"], schema_version=1)
+    nb.cells[0].metadata["repro_nb"] = dict(sidecar["cells"][0], schema_version=1)
+    record = record_mod.read_record(nb)
+    assert record is not None
+    assert record.notebook["schema_version"] == 2 and record.cells[0]["schema_version"] == 2
+
+
+def test_results_metrics_and_evaluation_warnings_validate(sidecar: dict[str, Any]) -> None:
+    cell = sidecar["cells"][0]
+    cell["results"] = [
+        {
+            "name": "accuracy",
+            "kind": "scalar",
+            "value": 0.93,
+            "claim": ">= 0.9",
+            "claim_outcome": {"status": "holds", "message": "0.93 is ≥ 0.9: the claim holds"},
+        },
+        {"name": "curve", "kind": "array", "value": [0.1, 0.2], "shape": [2], "claim": None, "claim_outcome": None},
+        {"name": "table", "kind": "table", "value": {"columns": ["a"], "index": [0], "rows": [[1]]}, "shape": [1, 1]},
+    ]
+    cell["metrics"] = [
+        {
+            "metric": "accuracy",
+            "api": "sklearn.metrics.accuracy_score",
+            "value": 0.93,
+            "n": 200,
+            "class_balance": {"1": 164, "0": 36},
+            "majority_class": "1",
+            "majority_baseline": 0.82,
+            "balanced_accuracy": 0.64,
+            "train_class_balance": {"0": 100, "1": 100},
+            "skewed": True,
+        }
+    ]
+    cell["warnings"] = [
+        {
+            "kind": "skewed-evaluation",
+            "metric": "accuracy",
+            "message": "accuracy 0.93 on a test set that is 82 % class 1",
+        },
+        {"kind": "label-shift", "metric": "accuracy", "message": "train and test labels differ"},
+    ]
+    sidecar["notebook"]["results"] = cell["results"]
+    sidecar["notebook"]["metrics"] = cell["metrics"]
+    sidecar["notebook"]["data"][0]["label"] = "species"
+    record_mod.validate(sidecar, "sidecar")
+    jsonschema.Draft7Validator(record_mod.schema()).validate(sidecar)
+    cell["results"][0]["name"] = "not a name"
+    with pytest.raises(RecordError, match="results"):
+        record_mod.validate(sidecar, "sidecar")
 
 
 # -- the sidecar on disk ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from repro_nb.format import cache_entry, check_types, protocol, protocol_message
 from repro_nb.format.versioned import load_schema
 
 CASES = [
-    *(("record-v1", name, cls) for name, cls in record_types.DEFINITIONS.items()),
+    *(("record-v2", name, cls) for name, cls in record_types.DEFINITIONS.items()),
     *(("check-v2", name, cls) for name, cls in check_types.DEFINITIONS.items()),
     *(("comm-v2", name, cls) for name, cls in protocol_messages.DEFINITIONS.items()),
     *(("cache-v1", name, cls) for name, cls in cache_entry.DEFINITIONS.items()),
@@ -101,6 +101,6 @@ def test_protocol_constants_are_the_schemas() -> None:
 
 def test_the_check_catches_a_missing_member(monkeypatch: pytest.MonkeyPatch) -> None:
     """The comparison above can fail: a schema member the type lacks is reported."""
-    node = definition("record-v1", "import")
+    node = definition("record-v2", "import")
     patched = {**node, "properties": {**node["properties"], "platform_tag": {"type": "string"}}}
     assert set(typing.get_type_hints(record_types.ImportRecord)) != set(patched["properties"])

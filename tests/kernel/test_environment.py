@@ -17,7 +17,7 @@ from repro_nb.kernel.environment import ALLOWED_ENV_VARS, collect_blas, collect_
 
 from support import ROOT
 
-SCHEMA_PATH = ROOT / "repro_nb" / "format" / "schema" / "record-v1.schema.json"
+SCHEMA_PATH = ROOT / "repro_nb" / "format" / "schema" / "record-v2.schema.json"
 
 
 def all_strings(value: Any) -> list[str]:

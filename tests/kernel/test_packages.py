@@ -20,7 +20,7 @@ from repro_nb.kernel.packages import (
 
 from support import ROOT
 
-SCHEMA_PATH = ROOT / "repro_nb" / "format" / "schema" / "record-v1.schema.json"
+SCHEMA_PATH = ROOT / "repro_nb" / "format" / "schema" / "record-v2.schema.json"
 
 
 def unique_name(prefix: str) -> str:

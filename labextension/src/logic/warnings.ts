@@ -31,7 +31,9 @@ const KIND_RANK: Record<string, number> = {
   'package-changed': 5,
   'recorder-error': 6,
   'not-rerun': 7,
-  'shadowed-module': 8
+  'shadowed-module': 8,
+  'skewed-evaluation': 7,
+  'label-shift': 7
 };
 
 /**

@@ -186,6 +186,14 @@ export interface NotebookResult {
    * Only with `repro-nb check --cache`, when nothing this result depends on changed since it was verified: the result is the stored one, not re-run now (`duration_s` is the time the look-up took). Absent or null when the notebook was re-run.
    */
   cached?: null | Cached;
+  /**
+   * The tables among the data files the notebook read (CSV, TSV, Parquet, Feather, Excel) that exist now, described: size, types, missing values and the label column's class balance (docs/results.md). Absent when the check did not describe data.
+   */
+  data_descriptions?: DataDescription[];
+  /**
+   * What the re-run recorded about its results and evaluation (record schema v2): named results with their claims, evaluation metrics with the class balance of y_true, and the skewed-evaluation and label-shift warnings. Absent when the re-run recorded none.
+   */
+  evaluation?: Evaluation;
 }
 
 /**
@@ -703,4 +711,93 @@ export interface Cached {
    * Seconds the verifying re-run took.
    */
   duration_s: number;
+}
+
+/**
+ * A table the notebook read, described by the checker.
+ *
+ * From `check-v2.schema.json#/definitions/data_description`.
+ */
+export interface DataDescription {
+  /**
+   * As the record names it (relative to the notebook).
+   */
+  path: string;
+  /**
+   * The table's format, from its name.
+   */
+  format: 'csv' | 'tsv' | 'parquet' | 'feather' | 'excel' | 'unknown';
+  /**
+   * Rows (without the header); null when it could not be read.
+   */
+  rows: number | null;
+  /**
+   * Columns; null when it could not be read.
+   */
+  columns: number | null;
+  /**
+   * Column name → type (pyarrow's names; pandas' for Excel).
+   */
+  dtypes: {
+    [k: string]: string;
+  };
+  /**
+   * Column name → missing values.
+   */
+  missing: {
+    [k: string]: number;
+  };
+  /**
+   * The label column, when there is one.
+   */
+  label: string | null;
+  /**
+   * "record": named by %repro_data --label; "settings": [tool.repro-nb] labels; "recognised": a column named label, target, class, y, ….
+   */
+  label_source: 'record' | 'settings' | 'recognised' | null;
+  /**
+   * The label's classes and their counts, most frequent first (at most 50); null when there is no label or it has too many values to be classes.
+   */
+  class_balance: {
+    [k: string]: number;
+  } | null;
+  /**
+   * How many distinct values the label column has (counted up to a limit).
+   */
+  distinct_labels?: number | null;
+  /**
+   * The class balance passes the skew threshold (docs/results.md).
+   */
+  skewed: boolean | null;
+  /**
+   * Why the table could not be described (then the other members may be empty).
+   */
+  error: string | null;
+  seconds?: ReportFloat;
+}
+
+/**
+ * Named results, metrics and evaluation warnings from a re-run's record.
+ *
+ * From `check-v2.schema.json#/definitions/evaluation`.
+ */
+export interface Evaluation {
+  /**
+   * Named results (repro_nb.result): name, kind, value and the claim with its outcome, as the record holds them.
+   */
+  results: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * scikit-learn metrics the recorder saw: metric, value, n, the class balance of y_true, the majority baseline, the balanced accuracy.
+   */
+  metrics: {
+    [k: string]: unknown;
+  }[];
+  /**
+   * The record's skewed-evaluation and label-shift warnings.
+   */
+  warnings: {
+    [k: string]: unknown;
+  }[];
 }

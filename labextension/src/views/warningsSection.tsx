@@ -15,7 +15,9 @@ const KIND_LABELS: Record<string, string> = {
   'package-changed': 'package',
   'recorder-error': 'recorder',
   'not-rerun': 'not re-run',
-  'shadowed-module': 'shadowed module'
+  'shadowed-module': 'shadowed module',
+  'skewed-evaluation': 'skewed evaluation',
+  'label-shift': 'label shift'
 };
 
 /** How many cell links a grouped warning shows before "+N more". */
