@@ -8,10 +8,11 @@ run, 2 usage errors and unreadable input. Every error repro-nb raises on purpose
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._version import __version__
@@ -437,8 +438,46 @@ def _serve_web_diff(args: argparse.Namespace, result: Any, compare: Any) -> int:
             file=sys.stderr,
             flush=True,
         )
-        nbdiffweb.main([*argv, os.path.basename(base), os.path.basename(remote)])
+        with _stopped_by_signals():
+            nbdiffweb.main([*argv, os.path.basename(base), os.path.basename(remote)])
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the web app's event loop, then end the CLI as usual.
+
+    A plain signal handler runs only when the main thread next runs Python code; while
+    tornado waits in epoll and the signal lands on one of its threads, that may be never.
+    asyncio's own signal handling wakes the loop (a wakeup fd), so the loop stops, the
+    temporary pair is removed and :class:`~repro_nb.check.processes.Terminated` follows.
+    """
+    import asyncio
+    import signal
+
+    from .check.processes import Terminated
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # what tornado's IOLoop.current() runs on
+    received: list[int] = []
+    signals = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {sig: signal.getsignal(sig) for sig in signals}
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        loop.stop()
+
+    for sig in signals:
+        loop.add_signal_handler(sig, stop, sig)
+    try:
+        yield
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, previous[sig])
+        loop.close()
+    if received:
+        raise Terminated(received[0])
 
 
 def _report(args: argparse.Namespace, results: list[Any], compare: Any = None) -> int:

@@ -29,7 +29,7 @@ def test_reproducing_notebook_passes_drifting_one_fails_with_causes(pytester: py
     result.stdout.fnmatch_lines(
         [
             "*unseeded_random_no_record.ipynb: drifted — 2 of 3 cells drifted*",
-            "*cell 2 [[]draw[]] (In [[]2[]]): drifted*",
+            "*drifted [[]2[]] sample = [[]random.randint*",
             "*why:*",
             "*random numbers drawn from random's global generator without a seed in this cell (high)*",
             "*PASSED reproduces.ipynb::reproduces.ipynb*",

@@ -48,6 +48,7 @@ OPTIONS = CheckOptions(timeout=5)
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
     """Two worker processes, and a Jupyter data directory their kernels are looked up in."""
     jupyter = tmp_path_factory.mktemp("jupyter")
+    _flaky_kernel(jupyter)  # before the workers start: they may list the kernels once
     saved = dict(os.environ)
     os.environ["JUPYTER_PATH"] = str(jupyter)
     local = distributed.LocalCluster(
@@ -59,6 +60,31 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Pat
     finally:
         local.close()
         restore_environment(saved)
+
+
+def _flaky_kernel(jupyter: Path) -> None:
+    """A kernel ``flaky-python`` whose first start dies before it answers (marker: ``failed-once``)."""
+    marker = jupyter / "failed-once"
+    launcher = jupyter / "flaky_kernel.py"
+    launcher.write_text(
+        "import os, sys\n"
+        f"marker = {str(marker)!r}\n"
+        "if not os.path.exists(marker):\n"
+        "    open(marker, 'w').close()\n"
+        "    sys.exit(1)  # dies before it answers, as a kernel whose ports were taken does\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n"
+    )
+    spec = jupyter / "kernels" / "flaky-python"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, str(launcher), "{connection_file}"],
+                "display_name": "flaky",
+                "language": "python",
+            }
+        )
+    )
 
 
 def restore_environment(saved: dict[str, str]) -> None:
@@ -165,7 +191,7 @@ def test_a_worker_killed_mid_run_re_runs_its_notebook_elsewhere(
     finally:
         executor.close()
         restore_environment(saved)
-    assert marker.exists()
+    assert marker.exists(), (result.verdict, result.kernel, result.message, result.warnings)
     assert result.verdict == "reproduced", result.message
 
 
@@ -174,27 +200,7 @@ def test_a_kernel_that_does_not_start_is_retried(
 ) -> None:
     """papermill #511: under parallel launch a kernel can fail to start; a retry starts it."""
     _, jupyter = cluster
-    marker = tmp_path / "failed-once"
-    launcher = tmp_path / "flaky_kernel.py"
-    launcher.write_text(
-        "import os, sys\n"
-        f"marker = {str(marker)!r}\n"
-        "if not os.path.exists(marker):\n"
-        "    open(marker, 'w').close()\n"
-        "    sys.exit(1)  # dies before it answers, as a kernel whose ports were taken does\n"
-        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n"
-    )
-    spec = jupyter / "kernels" / "flaky-python"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [sys.executable, str(launcher), "{connection_file}"],
-                "display_name": "flaky",
-                "language": "python",
-            }
-        )
-    )
+    marker = jupyter / "failed-once"
     nb = json.loads((FILES / "reproduces.ipynb").read_text())
     nb["metadata"]["kernelspec"] = {"name": "flaky-python", "display_name": "flaky", "language": "python"}
     (tmp_path / "flaky.ipynb").write_text(json.dumps(nb))
@@ -204,7 +210,7 @@ def test_a_kernel_that_does_not_start_is_retried(
         [result] = executor.check_many(["flaky.ipynb"], OPTIONS)
     finally:
         executor.close()
-    assert marker.exists()
+    assert marker.exists(), (result.verdict, result.kernel, result.message, result.warnings)
     assert result.verdict == "reproduced", result.message
     assert result.kernel is not None and result.kernel.used == "flaky-python"
     assert any("did not start at the first 1 attempt(s)" in w for w in result.warnings), result.warnings

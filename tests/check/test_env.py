@@ -23,6 +23,7 @@ from repro_nb.check.env.infer import (
 from repro_nb.check.env.spec import EnvSpec
 from repro_nb.check.env.uv import parse_failure
 from repro_nb.errors import ConfigError, UnavailablePinsError
+from repro_nb.format.record import SCHEMA_VERSION
 
 # ----------------------------------------------------------------------- spec
 
@@ -148,7 +149,7 @@ def _recorded_notebook(tmp_path: Path, packages: dict[str, str | None], python: 
     embed(
         node,
         {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "recorder": {"version": "0.1.0"},
             "packages": packages,
             "environment": {"python": {"version": python}},

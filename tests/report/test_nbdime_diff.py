@@ -151,7 +151,11 @@ def test_diff_web_serves_nbdime_on_the_prepared_pair(planted: NotebookResult, tm
         assert "nbdime" in page and "re-run.ipynb" in page
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
     assert "web diff of 2 cell(s)" in (process.stderr.read() if process.stderr else "")
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from repro_nb.format.record import SCHEMA_VERSION
+
 from .conftest import ROOT, Lab
 from .helpers import (
     PANEL,
@@ -86,7 +88,7 @@ def test_recording_fills_panel_marks_cells_and_persists(page: Any, lab: Lab) -> 
     save(page)
     saved = lab.notebook("recorded.ipynb")
     notebook_record = saved["metadata"]["repro_nb"]
-    assert notebook_record["schema_version"] == 1
+    assert notebook_record["schema_version"] == SCHEMA_VERSION
     # the kernel sent only what changed after each cell; merged, it is the whole record
     assert notebook_record["cells_executed"] == 2
     assert "numpy" in notebook_record["packages"] and notebook_record["environment"]["python"]
