@@ -16,11 +16,11 @@ from ..format.check_types import AttributionJson, RestoredEnvironmentJson, Versi
 
 #: Appended to the HTML report's stylesheet.
 CSS = """
-.attribution { border-left: 3px solid #1a7f37; background: #f6fff8; padding: .4rem .8rem; margin: .6rem 0; }
+.attribution { border-left: 3px solid var(--ok); background: var(--attribution-bg); padding: .4rem .8rem; margin: .6rem 0; }
 .attribution.not-confirmed, .attribution.not-restored { border-left-color: var(--line); background: var(--soft); }
 ul.causes li.confirmed { font-weight: 600; }
 .confirmed-badge { display: inline-block; border-radius: 4px; font-size: .75rem; padding: 0 .3rem;
-  background: #dafbe1; border: 1px solid #aceebb; color: #116329; }
+  background: var(--confirmed-bg); border: 1px solid var(--confirmed-line); color: var(--confirmed-fg); }
 """
 
 CONFIRMED = "environment-confirmed"

@@ -51,6 +51,7 @@ from ..format.files import atomic_write_text
 from ..format.report import cause_summary
 from ..format.text import short_hash, strip_ansi
 from . import attribution, nbdime_diff
+from .theme import PALETTE
 
 if TYPE_CHECKING:
     from ..check.results import NotebookResult
@@ -80,8 +81,6 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 _CSS = """
-:root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg:#fff; --soft:#f6f8fa;
-  --ok:#1a7f37; --drift:#9a6700; --fail:#cf222e; --err:#8250df; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg);
   background: var(--bg); margin: 0 auto; padding: 1.5rem; max-width: 1200px; }
@@ -102,15 +101,15 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
 .failed { background: var(--fail); } .error { background: var(--err); }
 .conf { display: inline-block; min-width: 4.2rem; text-align: center; border-radius: 4px;
   font-size: .75rem; padding: 0 .3rem; border: 1px solid var(--line); }
-.conf-high { background: #ffebe9; border-color: #ffcecb; } .conf-medium { background: #fff8c5; border-color: #f5e0a0; }
+.conf-high { background: var(--high-bg); border-color: var(--high-line); } .conf-medium { background: var(--medium-bg); border-color: var(--medium-line); }
 .conf-low { background: var(--soft); }
 details.cell { border: 1px solid var(--line); border-radius: 6px; margin: .6rem 0; padding: 0 .8rem; }
 details.cell > summary { cursor: pointer; padding: .5rem 0; font-weight: 600; }
 details.cell[open] > summary { border-bottom: 1px solid var(--line); margin-bottom: .5rem; }
 ul.causes { padding-left: 1.2rem; margin: .3rem 0 .8rem; } ul.causes li { margin: .15rem 0; }
 .diff { border-left: 3px solid var(--line); padding-left: .75rem; margin: .6rem 0 1rem; }
-.udiff .add { background: #dafbe1; display: block; } .udiff .del { background: #ffebe9; display: block; }
-.udiff .hunk { color: #0550ae; display: block; } .udiff .head { color: var(--muted); display: block; }
+.udiff .add { background: var(--add); display: block; } .udiff .del { background: var(--del); display: block; }
+.udiff .hunk { color: var(--hunk); display: block; } .udiff .head { color: var(--muted); display: block; }
 .udiff .ctx { display: block; }
 .images { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
 .images figure { margin: 0; flex: 1 1 45%; min-width: 240px; }
@@ -120,9 +119,9 @@ ul.causes { padding-left: 1.2rem; margin: .3rem 0 .8rem; } ul.causes li { margin
   pointer-events: none; }
 table.causes td.num, table.causes th.num { text-align: right; }
 .images img { max-width: 100%; height: auto; border: 1px solid var(--line);
-  background: repeating-conic-gradient(#eee 0% 25%, #fff 0% 50%) 50% / 16px 16px; }
+  background: repeating-conic-gradient(var(--check-a) 0% 25%, var(--check-b) 0% 50%) 50% / 16px 16px; }
 .sides { display: flex; gap: 1rem; flex-wrap: wrap; } .sides > div { flex: 1 1 45%; min-width: 240px; }
-ul.warnings li { color: var(--drift); }
+ul.warnings li { color: var(--drift-text); }
 """
 
 
@@ -243,7 +242,7 @@ def _render(
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>repro-nb check: {_e(_headline(counts, len(items)))}</title>",
-        f"<style>{_CSS}{attribution.CSS}{nbdime_diff.CSS}</style>",
+        f"<style>{PALETTE}{_CSS}{attribution.CSS}{nbdime_diff.CSS}</style>",
         "</head>",
         "<body>",
         "<header>",

@@ -298,6 +298,9 @@ CSS = """
 .jp-Notebook-diff { --jp-diff-added-color0: rgba(0, 200, 20, 0.6); --jp-diff-added-color2: rgba(0, 200, 20, 0.3);
   --jp-diff-deleted-color0: rgba(240, 20, 0, 0.55); --jp-diff-deleted-color2: rgba(255, 20, 0, 0.3);
   margin: .4rem 0 1rem; }
+@media (prefers-color-scheme: dark) { .jp-Notebook-diff {
+  --jp-diff-added-color0: rgba(46, 160, 67, 0.55); --jp-diff-added-color2: rgba(46, 160, 67, 0.16);
+  --jp-diff-deleted-color0: rgba(248, 81, 73, 0.5); --jp-diff-deleted-color2: rgba(248, 81, 73, 0.16); } }
 .jp-Notebook-diff .nbdime-caption { font-size: .8rem; color: var(--muted); margin: 0 0 .3rem; }
 .jp-Notebook-diff .jp-Cellrow-outputs { margin: .3rem 0; }
 .jp-Diff-twoway { display: flex; gap: .5rem; align-items: stretch; }

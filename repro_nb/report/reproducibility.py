@@ -17,6 +17,7 @@ from ..check.stars import Rating
 from ..format.report import ReportError, dumps, plain
 from ..format.versioned import check_valid, validator
 from .badge import stars_text
+from .theme import PALETTE
 
 SCHEMA_VERSION = 1
 _SCHEMA = f"reproducibility-v{SCHEMA_VERSION}"
@@ -128,17 +129,17 @@ def _notebook_markdown(rating: Rating, base: str | None) -> list[str]:
 # ------------------------------------------------------------------ HTML
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2937; max-width: 70rem; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; } td, th { border: 1px solid #d1d5db; padding: .3rem .6rem;
-text-align: left; vertical-align: top; } .met { color: #15803d; } .unmet { color: #b91c1c; } .unknown { color: #92400e; }
-.stars { color: #ca8a04; font-size: 1.3em; letter-spacing: .1em; }
+body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 70rem; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; } td, th { border: 1px solid var(--line); padding: .3rem .6rem;
+text-align: left; vertical-align: top; } .met { color: var(--ok-text); } .unmet { color: var(--fail-text); }
+.unknown { color: var(--drift-text); } .stars { color: var(--star); font-size: 1.3em; letter-spacing: .1em; }
 """
 
 
 def html(ratings: Sequence[Rating], base: str | None = None) -> str:
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Reproducibility</title>",
-        f"<style>{_STYLE}</style></head><body><h1>Reproducibility</h1>",
+        f"<style>{PALETTE}{_STYLE}</style></head><body><h1>Reproducibility</h1>",
         "<p>Each star is earned by evidence, in order: 1 Code, 2 Configuration, 3 Data, 4 Environment, "
         "5 Evaluation. <em>Readiness</em>: what the files show; <em>outcome</em>: what a re-run showed.</p>",
     ]

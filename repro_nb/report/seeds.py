@@ -20,6 +20,7 @@ from ..check.seeds import ResultAcrossSeeds, SeedStudy
 from ..format.files import atomic_write_text
 from ..format.report import dumps, plain
 from ..format.versioned import check_valid, validator
+from .theme import PALETTE
 
 SEEDS_SCHEMA_VERSION = 1
 _SCHEMA = f"seeds-v{SEEDS_SCHEMA_VERSION}"
@@ -137,9 +138,10 @@ def _seed_list(seeds: tuple[int, ...]) -> str:
 # ------------------------------------------------------------------ HTML
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2937; }
-table { border-collapse: collapse; margin: 1rem 0; } td, th { border: 1px solid #d1d5db; padding: .3rem .6rem; text-align: left; }
-.finding { color: #b45309; } .fails { color: #b91c1c; font-weight: bold; } .holds { color: #15803d; }
+body { font-family: system-ui, sans-serif; margin: 2rem; }
+table { border-collapse: collapse; margin: 1rem 0; } td, th { border: 1px solid var(--line); padding: .3rem .6rem; text-align: left; }
+.finding { color: var(--drift-text); } .fails { color: var(--fail-text); font-weight: bold; } .holds { color: var(--ok-text); }
+figure img { background: #fff; }
 figure { display: inline-block; margin: .5rem 1rem .5rem 0; }
 """
 
@@ -147,7 +149,7 @@ figure { display: inline-block; margin: .5rem 1rem .5rem 0; }
 def html(study: SeedStudy) -> str:
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>repro-nb seeds: {escape(study.path)}</title><style>{_STYLE}</style></head><body>",
+        f"<title>repro-nb seeds: {escape(study.path)}</title><style>{PALETTE}{_STYLE}</style></head><body>",
         f"<h1>Claims across seeds: {escape(study.path)}</h1>",
         f"<p>{len(study.runs)} runs, seeds {escape(_seed_list(study.seeds))}; {study.jobs} job(s), {study.duration_s:.1f} s. "
         "IQM: interquartile mean, with a stratified-bootstrap 95 % interval (Agarwal et al., NeurIPS 2021).</p>",
