@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from repro_nb.check.causes import shell, signatures
+from repro_nb.check.causes.failures import failure_causes
 from repro_nb.check.causes.tracebacks import traceback_edit_causes
 from repro_nb.check.evidence import Evidence
 from repro_nb.check.pipeline import check_notebook
@@ -169,6 +170,27 @@ def test_without_a_record_the_outputs_name_the_versions(tmp_path: Path) -> None:
 )
 def test_the_shell_command_a_cell_runs(source: str, command: str | None) -> None:
     assert shell.shell_command(source) == command
+
+
+@pytest.mark.parametrize(
+    ("source", "ename", "confidence"),
+    [
+        ("%debug", "StdinNotImplementedError", "high"),
+        ("%pdb on\nfunc2(1)", "ZeroDivisionError", "medium"),
+        ("name = input('who? ')", "StdinNotImplementedError", "high"),
+    ],
+)
+def test_a_cell_that_asks_for_input_is_named(source: str, ename: str, confidence: str) -> None:
+    stored = {"cell_type": "code", "source": source, "outputs": [], "metadata": {}}
+    evidence = Evidence([stored], None, None, [], [], [], executed_cells=[stored])
+    failure = {
+        "kind": "error",
+        "ename": ename,
+        "evalue": "raw_input was called, but this frontend does not support input",
+    }
+    [cause] = [c for c in failure_causes(0, failure, evidence) if c.details.get("field") == "stdin"]
+    assert (cause.kind, cause.category, cause.confidence) == ("environment", "environment", confidence)
+    assert cause.message.startswith("the cell asks for interactive input")
 
 
 def test_a_text_column_of_pandas_3_is_named_by_its_dtype() -> None:

@@ -54,6 +54,9 @@ def failure_causes(index: int, failure: Mapping[str, Any], evidence: Evidence) -
     network = network_cause(index, ename, evalue, str(failure.get("traceback", "")), source)
     if network is not None:
         causes.append(network)
+    interactive = _interactive_cause(index, ename, evalue, source)
+    if interactive is not None:
+        causes.append(interactive)
     missing = _MISSING_FILE.search(evalue) if ename in ("FileNotFoundError", "OSError", "IOError") else None
     if missing and evidence.old is None:
         # With a record, the recorded reads say it (a data-missing cause); without one,
@@ -70,6 +73,33 @@ def failure_causes(index: int, failure: Mapping[str, Any], evidence: Evidence) -
             )
         )
     return causes
+
+
+#: What waits for someone to type: the debugger, input(), a breakpoint, a password prompt.
+_INTERACTIVE = re.compile(r"^\s*%(?:debug|pdb)\b|\b(?:input|getpass|breakpoint)\(|\bpdb\.set_trace\(", re.M)
+
+
+def _interactive_cause(index: int, ename: str, evalue: str, source: str) -> Cause | None:
+    """A cell that asks for input: papermill and nbclient run without stdin, so nobody answers.
+
+    IPython says so with ``StdinNotImplementedError``; a ``%pdb`` cell lets another error
+    through first, so the cell's code is read too.
+    """
+    asked = _INTERACTIVE.search(source)
+    if ename != "StdinNotImplementedError" and asked is None:
+        return None
+    facts = [f"{ename}: {evalue}"[:200]] if ename == "StdinNotImplementedError" else []
+    if asked is not None:
+        facts.append(f"the cell runs {asked.group(0).strip()!r}")
+    return Cause(
+        "environment",
+        "the cell asks for interactive input (the debugger, input(), a breakpoint): a headless re-run has no one "
+        "to answer it",
+        "high" if ename == "StdinNotImplementedError" else "medium",
+        index,
+        {"field": "stdin"},
+        tuple(facts),
+    )
 
 
 def _import_causes(index: int, ename: str, evalue: str, old: Record | None) -> list[Cause]:
