@@ -307,6 +307,16 @@ def case(name: str, dest: Path) -> Path:
     return target
 
 
+def process_gone(pid: int) -> bool:
+    """The process ended (a zombie waiting for its parent counts as ended)."""
+    import psutil
+
+    try:
+        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return True
+
+
 def recorded_case(name: str, dest: Path) -> Path:
     """Fixture notebook ``name`` run and recorded by repro-nb's engine in ``dest``, beside its
     files, as ``dest/recorded.ipynb`` (the copy that ran is removed)."""

@@ -247,8 +247,8 @@ def _csv_streams(path: str, delimiter: str) -> tuple[Any, list[Callable[[], Any]
     parse = pacsv.ParseOptions(delimiter=delimiter)
     convert = pacsv.ConvertOptions(strings_can_be_null=True)
     workers = min(os.cpu_count() or 1, _MAX_RANGES)
-    plain = os.path.splitext(path)[1].lower() in (".csv", ".tsv", ".txt")  # not compressed
-    if not plain or workers < 2 or os.path.getsize(path) < _PARALLEL_MIN:
+
+    def one_stream() -> tuple[Any, list[Callable[[], Any]]]:
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=_BLOCK, use_threads=True),
@@ -256,17 +256,15 @@ def _csv_streams(path: str, delimiter: str) -> tuple[Any, list[Callable[[], Any]
             convert_options=convert,
         )
         return reader.schema, [lambda: reader]
+
+    plain = os.path.splitext(path)[1].lower() in (".csv", ".tsv", ".txt")  # not compressed
+    if not plain or workers < 2 or os.path.getsize(path) < _PARALLEL_MIN:
+        return one_stream()
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
         sample = handle.read(_BLOCK)
         if b"\n" not in sample or (b'"' in sample and _quote_spans_lines(sample)):
-            reader = pacsv.open_csv(
-                path,
-                read_options=pacsv.ReadOptions(block_size=_BLOCK, use_threads=True),
-                parse_options=parse,
-                convert_options=convert,
-            )
-            return reader.schema, [lambda: reader]
+            return one_stream()
         schema = pacsv.open_csv(
             pa.BufferReader(sample[: sample.rindex(b"\n") + 1]), parse_options=parse, convert_options=convert
         ).schema

@@ -28,6 +28,8 @@ import nbformat
 import psutil
 import pytest
 
+from support import process_gone
+
 REPRO_NB = str(Path(sys.executable).with_name("repro-nb"))
 
 #: A cell that starts a process in its own session and a daemon (its parent exits at
@@ -79,18 +81,11 @@ def read_pids(folder: Path, private: dict[str, Any], process: subprocess.Popen[A
     return pids
 
 
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
 def assert_all_gone(pids: list[int], timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
-    while not all(gone(pid) for pid in pids):
+    while not all(process_gone(pid) for pid in pids):
         if time.monotonic() > deadline:
-            alive = {pid: psutil.Process(pid).cmdline() for pid in pids if not gone(pid)}
+            alive = {pid: psutil.Process(pid).cmdline() for pid in pids if not process_gone(pid)}
             pytest.fail(f"left running: {alive}")
         time.sleep(0.1)
 

@@ -26,7 +26,7 @@ from traitlets.config import Config
 from repro_nb.server.checks import CheckManager
 from repro_nb.server.handlers import CHECKS_SETTING
 
-from support import ROOT
+from support import ROOT, process_gone  # noqa: F401 - the server tests import it from here
 
 TEST_TIMEOUT_S = 120
 
@@ -110,15 +110,6 @@ def write_code_notebook(path: Path, sources: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(nbformat.writes(nb))
     return path
-
-
-def process_gone(pid: int) -> bool:
-    import psutil
-
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
 
 
 def free_port() -> int:
