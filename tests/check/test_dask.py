@@ -55,6 +55,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Pat
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
     )
     restore_environment(saved)  # the nannies set PYTHONHASHSEED and thread counts here too
+    # A worker restarted later (the killed-worker test) is spawned with this process's
+    # environment of that moment: it must find the kernels too.
+    os.environ["JUPYTER_PATH"] = str(jupyter)
     try:
         yield local, jupyter
     finally:
