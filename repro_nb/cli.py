@@ -333,10 +333,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         # extension relays to the lab panel while a check runs.
         from .check.parallel import check_one
 
-        def cell_started(index: int, total: int) -> None:
-            print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
-
-        results = [check_one(path, options, on_cell_start=cell_started) for path in paths]
+        results = [check_one(path, options, on_cell_start=_progress_line) for path in paths]
         return _report(args, results, options.compare)
     return _report(args, _check_scaled(args, paths, options, settings), options.compare)
 
@@ -362,10 +359,6 @@ def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
         sidecar=_read_descriptor(args.sidecar_fd, "record (sidecar)") if args.sidecar_fd is not None else None,
     )
 
-    def cell_started(index: int, total: int) -> None:
-        if args.progress_jsonl:
-            print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
-
     options = settings.check_options()
     if settings.executor_spec().kind != "serial":
         # c.ReproNBServer.executor: the executor's workers open the notebook by its path,
@@ -373,7 +366,7 @@ def _check_descriptor(args: argparse.Namespace, settings: Settings) -> int:
         if not _same_content(path, content.notebook):
             raise ReproError(f"{path} changed since the check was requested: check it again")
         return _report(args, _check_scaled(args, [path], options, settings), options.compare)
-    result = check_one(path, options, on_cell_start=cell_started, content=content)
+    result = check_one(path, options, on_cell_start=_progress_line if args.progress_jsonl else None, content=content)
     if args.attribute and result.verdict in ("drifted", "failed"):
         # Attribution re-runs the notebook by its path in a restored environment: only
         # while that path still holds exactly what the server opened and judged.
@@ -390,6 +383,11 @@ def _same_content(path: str, expected: bytes) -> bool:
             return f.read() == expected
     except OSError:
         return False
+
+
+def _progress_line(index: int, total: int) -> None:
+    """``--progress-jsonl``: a cell starts (what the server relays to the panel)."""
+    print(json.dumps({"event": "cell", "index": index, "total": total}), file=sys.stderr, flush=True)
 
 
 def _read_descriptor(fd: int, what: str) -> bytes:
@@ -740,11 +738,9 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 def _check_env(args: argparse.Namespace, paths: list[str], options: Any, jobs: int) -> int:
     """``check --env`` (each notebook in its restored environment) and ``check --attribute``."""
-    from .check.env.attribute import DEFAULT_BUDGET, EnvOptions, check_in_env
+    from .check.env.attribute import EnvOptions, check_in_env
 
-    budget = args.probe_budget if args.probe_budget is not None else DEFAULT_BUDGET
-    if budget < 1:
-        raise ReproError("--probe-budget must be at least 1")
+    _probe_budget(args)  # a bad budget is refused before any notebook runs
     if args.env:
         directory = args.env if args.env not in ("recorded", "inferred", "auto") else None
         if directory and not os.path.isdir(directory):
@@ -764,9 +760,9 @@ def _check_env(args: argparse.Namespace, paths: list[str], options: Any, jobs: i
 
 def _attributed(args: argparse.Namespace, results: list[Any], options: Any) -> list[Any]:
     """``--attribute``: each drifted or failed result re-checked in its restored environment."""
-    from .check.env.attribute import DEFAULT_BUDGET, EnvOptions, attribute
+    from .check.env.attribute import EnvOptions, attribute
 
-    budget = args.probe_budget if args.probe_budget is not None else DEFAULT_BUDGET
+    budget = _probe_budget(args)
     env = EnvOptions(source=args.attribute, as_of=args.as_of, nearest=args.nearest, budget=budget)
     attributed = []
     for result in results:
@@ -775,6 +771,15 @@ def _attributed(args: argparse.Namespace, results: list[Any], options: Any) -> l
             result = attribute(result.path, result, options, env, on_step=_say)
         attributed.append(result)
     return attributed
+
+
+def _probe_budget(args: argparse.Namespace) -> int:
+    from .check.env.attribute import DEFAULT_BUDGET
+
+    budget = int(args.probe_budget if args.probe_budget is not None else DEFAULT_BUDGET)
+    if budget < 1:
+        raise ReproError("--probe-budget must be at least 1")
+    return budget
 
 
 # ------------------------------------------------------------------ at scale (docs/scale.md)

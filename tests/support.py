@@ -307,6 +307,27 @@ def case(name: str, dest: Path) -> Path:
     return target
 
 
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_code_notebook(path: Path, sources: list[str]) -> Path:
+    """A Python notebook of these code cells, unexecuted, at ``path``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb))
+    return path
+
+
 def process_gone(pid: int) -> bool:
     """The process ended (a zombie waiting for its parent counts as ended)."""
     import psutil

@@ -24,11 +24,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import psutil
 import pytest
 
-from support import process_gone
+from support import process_gone, write_code_notebook
 
 REPRO_NB = str(Path(sys.executable).with_name("repro-nb"))
 
@@ -42,15 +41,6 @@ SPAWNS = (
     "open('pids.tmp', 'w').write(f'{os.getpid()} {own_session.pid} {daemon}')\n"
     "os.replace('pids.tmp', 'pids')\n"
 )
-
-
-def notebook(path: Path, sources: list[str]) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb))
-    return path
 
 
 @pytest.fixture
@@ -97,7 +87,7 @@ def leftovers(private: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize("command", ["run", "check"])
 def test_processes_a_cell_started_end_with_the_run(command: str, tmp_path: Path, private: dict[str, Any]) -> None:
     folder = tmp_path / "nb"
-    path = notebook(folder / "spawns.ipynb", [SPAWNS + "print('done')"])
+    path = write_code_notebook(folder / "spawns.ipynb", [SPAWNS + "print('done')"])
     process = subprocess.Popen(
         [REPRO_NB, command, str(path)], env=private["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -111,7 +101,7 @@ def test_processes_a_cell_started_end_with_the_run(command: str, tmp_path: Path,
 @pytest.mark.parametrize("command", ["run", "check"])
 def test_sigterm_leaves_no_process_and_no_temporary_file(command: str, tmp_path: Path, private: dict[str, Any]) -> None:
     folder = tmp_path / "nb"
-    path = notebook(folder / "slow.ipynb", [SPAWNS + "time.sleep(120)", "print('never')"])
+    path = write_code_notebook(folder / "slow.ipynb", [SPAWNS + "time.sleep(120)", "print('never')"])
     before = path.read_bytes()
     argv = [REPRO_NB, command, str(path)] + (["--in-place"] if command == "run" else [])
     process = subprocess.Popen(argv, env=private["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -128,7 +118,7 @@ def test_sigterm_leaves_no_process_and_no_temporary_file(command: str, tmp_path:
 
 def test_what_a_sigkilled_cli_left_is_swept_by_the_next_run(tmp_path: Path, private: dict[str, Any]) -> None:
     folder = tmp_path / "nb"
-    path = notebook(
+    path = write_code_notebook(
         folder / "slow.ipynb", ["import os, time\nopen('pids', 'w').write(str(os.getpid()))\ntime.sleep(120)"]
     )
     process = subprocess.Popen(
@@ -140,7 +130,7 @@ def test_what_a_sigkilled_cli_left_is_swept_by_the_next_run(tmp_path: Path, priv
     assert_all_gone(pids, timeout=20)  # the kernel notices its parent is gone
     assert leftovers(private), "a SIGKILLed CLI cannot clean up: something should be left to sweep"
 
-    quick = notebook(folder / "quick.ipynb", ["print(1)"])
+    quick = write_code_notebook(folder / "quick.ipynb", ["print(1)"])
     done = subprocess.run(
         [REPRO_NB, "check", str(quick)], env=private["env"], capture_output=True, text=True, timeout=120
     )
@@ -151,7 +141,7 @@ def test_what_a_sigkilled_cli_left_is_swept_by_the_next_run(tmp_path: Path, priv
 def test_the_kernel_files_live_in_one_private_directory(tmp_path: Path, private: dict[str, Any]) -> None:
     """Sockets and connection file together, in a directory named after the CLI's pid."""
     folder = tmp_path / "nb"
-    path = notebook(
+    path = write_code_notebook(
         folder / "where.ipynb",
         [
             "import json, os, sys\n"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from repro_nb.check.results import NotebookResult
 from repro_nb.compare.model import CompareOptions
 from repro_nb.report.html import render_html
 from repro_nb.report.nbdime_diff import DIFF_FORMAT, diff_view, render_cells_html, write_executed
+
+from support import free_port
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -119,15 +120,9 @@ def test_cli_check_executed(notebook_copy: Callable[..., Path], tmp_path: Path) 
     assert sorted(p.name for p in out.iterdir()) == ["planted_drift.ipynb", "planted_drift.nbdime.json"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_diff_web_serves_nbdime_on_the_prepared_pair(planted: NotebookResult, tmp_path: Path) -> None:
     executed = write_executed(str(tmp_path), planted, CompareOptions())[0]
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,

@@ -12,13 +12,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 from jupyter_core.utils import ensure_event_loop
 from traitlets.config import Config
@@ -26,7 +23,7 @@ from traitlets.config import Config
 from repro_nb.server.checks import CheckManager
 from repro_nb.server.handlers import CHECKS_SETTING
 
-from support import ROOT, process_gone  # noqa: F401 - the server tests import it from here
+from support import ROOT, free_port, process_gone, write_code_notebook  # noqa: F401 - the server tests import them from here
 
 TEST_TIMEOUT_S = 120
 
@@ -101,19 +98,3 @@ async def wait_check(
 def manager(serverapp: Any) -> CheckManager:
     checks: CheckManager = serverapp.web_app.settings[CHECKS_SETTING]
     return checks
-
-
-def write_code_notebook(path: Path, sources: list[str]) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb))
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

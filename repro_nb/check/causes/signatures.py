@@ -94,8 +94,7 @@ def signature_causes(
     for signature in signatures if signatures is not None else known_signatures():
         if signature.matches(error, actual, stored):
             causes.append(_cause(index, signature, error, evidence.packages))
-    for rule in (_dict_order_cause, _legacy_array_print_cause):
-        found = rule(index, stored_cell, actual_cell)
+    for found in (_dict_order_cause(index, stored_cell, actual_cell), _legacy_array_print_cause(index, stored, actual)):
         if found is not None:
             causes.append(found)
     return causes
@@ -189,17 +188,14 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|nan|inf", re.IGNOR
 _LEGACY_PADDING = re.compile(r"(?:\[|,) {2}-?\d")
 
 
-def _legacy_array_print_cause(
-    index: int, stored_cell: Mapping[str, Any], actual_cell: Mapping[str, Any] | None
-) -> Cause | None:
-    """An array printed with NumPy < 1.14's padding, now without it: NumPy 1.14's change.
+def _legacy_array_print_cause(index: int, stored: str, actual: str) -> Cause | None:
+    """An array printed with NumPy < 1.14's padding, now without it: NumPy 1.14's change
+    (``stored`` and ``actual``: the cell's text outputs, :func:`output_text`).
 
     The same array (the same brackets and commas, numbers in the same places) whose
     spacing differs, and whose stored form keeps the sign's space, is what NumPy 1.14's
     new printing did to every stored array: a change of format, whatever the digits.
     """
-    stored = output_text(stored_cell)
-    actual = output_text(actual_cell)
     if "array(" not in stored or "array(" not in actual or not _LEGACY_PADDING.search(stored):
         return None
     if _shape(stored) != _shape(actual) or _spacing(stored) == _spacing(actual):
